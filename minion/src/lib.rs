@@ -1,0 +1,2 @@
+//! The minion side of rsalt. (Skeleton.)
+#![forbid(unsafe_code)]

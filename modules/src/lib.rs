@@ -1,0 +1,2 @@
+//! State and execution modules. (Skeleton.)
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Salt's outputters. (Skeleton.)
+#![forbid(unsafe_code)]
