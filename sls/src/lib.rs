@@ -25,9 +25,13 @@
 #![forbid(unsafe_code)]
 
 pub mod caller;
+pub mod compile;
 pub mod error;
 pub mod fileclient;
+pub mod fnmatch;
 pub mod jinja;
+pub mod opts;
+pub mod render;
 
 pub use caller::{CallError, Caller};
 pub use error::SlsError;
