@@ -95,10 +95,6 @@ fn starts_dunder(k: &Key) -> bool {
     matches!(k, Key::Str(s) if s.starts_with("__"))
 }
 
-fn starts_underscore(k: &Key) -> bool {
-    matches!(k, Key::Str(s) if s.starts_with('_'))
-}
-
 /// The first key of a dict value (Python `next(iter(d))`).
 pub fn first_key(v: &Value) -> Option<&Key> {
     v.as_dict().and_then(|d| d.map.keys().next())
@@ -110,12 +106,6 @@ fn first_entry(v: &Value) -> Option<(&Key, &Value)> {
 
 fn sls_of(body: &Value) -> String {
     body.get("__sls__").map(Value::to_py_str).unwrap_or_default()
-}
-
-fn env_of(body: &Value) -> String {
-    body.get("__env__")
-        .map(Value::to_py_str)
-        .unwrap_or_else(|| "base".into())
 }
 
 fn single(k: &str, v: Value) -> Value {

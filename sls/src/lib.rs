@@ -30,6 +30,7 @@ pub mod error;
 pub mod fileclient;
 pub mod fnmatch;
 pub mod jinja;
+pub mod matcher;
 pub mod opts;
 pub mod render;
 
