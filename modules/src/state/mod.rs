@@ -3,6 +3,8 @@
 //! Adding a module (pkg, service, iptables, ...) means one new file and one line in
 //! [`registry`].
 
+pub mod file;
+
 use crate::RunContext;
 use rsalt_data::{Dict, Value};
 use std::collections::HashMap;
@@ -137,7 +139,7 @@ impl Registry {
 
 /// The built-in state modules. One line per module.
 pub fn registry() -> Registry {
-    let r = Registry::default();
-    // r.add(Arc::new(file::File));
+    let mut r = Registry::default();
+    r.add(Arc::new(file::File));
     r
 }
