@@ -5,30 +5,146 @@
 //!   rejected, timestamps kept as strings).
 //! - [`dump`]: PyYAML-compatible `safe_dump` in block or flow style.
 //!
-//! (Skeleton: the loader and emitter are filled in by their own modules.)
+//! Modules: `resolve` (YAML 1.1 implicit resolvers), `load` (composer + constructor),
+//! `emit` (emitter).
 
-use crate::value::Value;
+mod emit;
+mod load;
+pub mod resolve;
 
-/// A YAML error with a 1-based line and column, as PyYAML reports it.
-#[derive(Debug, Clone, thiserror::Error, PartialEq)]
-#[error("{message}; line {line}")]
+pub use load::{MAX_DEPTH, MAX_NODES};
+
+use crate::value::{DictKind, Value};
+
+/// Which stage of PyYAML (libyaml) raised a [`YamlError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    /// `ReaderError`: a character YAML does not allow.
+    Reader,
+    /// `ScannerError`: a token-level problem (tabs, `mapping values are not allowed`...).
+    Scanner,
+    /// `ParserError`: a structure problem (unclosed flow collection...).
+    Parser,
+    /// `ComposerError`: aliases, several documents.
+    Composer,
+    /// `ConstructorError`: duplicate keys, bad merges, unknown tags.
+    Constructor,
+    /// A Python exception other than a YAML error (e.g. `ValueError` from `!!int abc`).
+    Value,
+    /// rsalt's own limits on nesting depth and alias expansion.
+    Limit,
+}
+
+/// A YAML error with 1-based marks, as PyYAML's C loader reports it.
+///
+/// `Display` gives Python's `str(exc)`:
+/// `context\n  in "<unicode string>", line L, column C\nproblem\n  in ...`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct YamlError {
-    /// What went wrong, in PyYAML's words where possible.
+    /// The problem, in libyaml's words where possible.
     pub message: String,
     /// 1-based line of the problem.
     pub line: usize,
     /// 1-based column of the problem.
     pub column: usize,
+    /// The stage that failed.
+    pub kind: YamlErrorKind,
+    /// What was being done (e.g. `while constructing a mapping`).
+    pub context: Option<String>,
+    /// 1-based (line, column) of the context.
+    pub context_mark: Option<(usize, usize)>,
 }
 
-/// Loads one YAML document the way Salt's YAML renderer does.
+impl std::error::Error for YamlError {}
+
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mark =
+            |(l, c): (usize, usize)| format!("  in \"<unicode string>\", line {l}, column {c}");
+        match self.kind {
+            YamlErrorKind::Value | YamlErrorKind::Limit => return f.write_str(&self.message),
+            YamlErrorKind::Reader => {
+                return write!(
+                    f,
+                    "{}\n  in \"<unicode string>\", {}",
+                    self.message,
+                    self.context.as_deref().unwrap_or("position 0")
+                )
+            }
+            _ => {}
+        }
+        let mut lines: Vec<String> = Vec::new();
+        if let Some(c) = &self.context {
+            lines.push(c.clone());
+        }
+        if let Some(cm) = self.context_mark {
+            if cm != (self.line, self.column) {
+                lines.push(mark(cm));
+            }
+        }
+        lines.push(self.message.clone());
+        lines.push(mark((self.line, self.column)));
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+impl YamlError {
+    /// The text Salt's YAML renderer puts after `Rendering SLS '...' failed: `.
+    ///
+    /// Scanner errors show only the problem (salt/renderers/yaml.py builds a
+    /// `SaltRenderError` from `exc.problem`); parser and constructor errors show the
+    /// whole `str(exc)`.
+    pub fn salt_render_message(&self) -> String {
+        match self.kind {
+            YamlErrorKind::Scanner => self.message.clone(),
+            _ => self.to_string(),
+        }
+    }
+}
+
+/// Options for [`load_with`].
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Mapping type produced (`OrderedDict` for the SLS renderer, `dict` for `safe_load`).
+    pub dict_kind: DictKind,
+    /// Salt's `SaltYamlSafeLoader` semantics (strip int leading zeros, reject duplicate
+    /// keys, Salt's merge order). `false` gives PyYAML's plain `SafeLoader`
+    /// (`salt.serializers.yaml.deserialize`).
+    pub salt: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            dict_kind: DictKind::Ordered,
+            salt: true,
+        }
+    }
+}
+
+/// Loads one YAML document the way Salt's YAML renderer does
+/// (`SaltYamlSafeLoader` with `dictclass=OrderedDict`): mappings become `OrderedDict`s.
+///
+/// An empty document is `Value::None` (the renderer itself then substitutes `{}`).
 pub fn load(text: &str) -> Result<Value, YamlError> {
-    let _ = text;
-    Err(YamlError {
-        message: "YAML loader not implemented yet".into(),
-        line: 1,
-        column: 1,
-    })
+    load::load_with(text, &LoadOptions::default())
+}
+
+/// `salt.utils.yaml.safe_load` (used by Jinja's `load_yaml`/`import_yaml`): like [`load`]
+/// but mappings are plain `dict`s.
+pub fn safe_load(text: &str) -> Result<Value, YamlError> {
+    load::load_with(
+        text,
+        &LoadOptions {
+            dict_kind: DictKind::Plain,
+            salt: true,
+        },
+    )
+}
+
+/// Loads with explicit [`LoadOptions`].
+pub fn load_with(text: &str, opts: &LoadOptions) -> Result<Value, YamlError> {
+    load::load_with(text, opts)
 }
 
 /// Options for [`dump`], mirroring `yaml.safe_dump` keyword arguments.

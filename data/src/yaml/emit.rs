@@ -1,0 +1,1 @@
+//! PyYAML-compatible emitter (see `dump`).
