@@ -26,13 +26,18 @@
 
 pub mod caller;
 pub mod compile;
+pub mod dictupdate;
 pub mod error;
 pub mod fileclient;
 pub mod fnmatch;
+pub mod high;
 pub mod jinja;
 pub mod matcher;
+pub mod pillar;
 pub mod opts;
 pub mod render;
+pub mod slsctx;
+pub mod top;
 
 pub use caller::{CallError, Caller};
 pub use error::SlsError;
