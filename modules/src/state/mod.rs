@@ -104,6 +104,16 @@ pub trait StateModule: Send + Sync {
         let _ = call;
         None
     }
+
+    /// Whether the module has a `mod_watch` (Salt turns `watch` into `require` when it
+    /// does not). Modules that implement [`StateModule::mod_watch`] return true.
+    ///
+    /// When `mod_watch` runs, the low chunk carries `sfun` (the original function) and
+    /// `__reqs__`: `{requisite: [chunk, ...]}`, each chunk with `__changed__: bool` telling
+    /// whether its run returned changes.
+    fn has_mod_watch(&self) -> bool {
+        false
+    }
 }
 
 /// State modules by name.
