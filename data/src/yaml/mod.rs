@@ -147,35 +147,102 @@ pub fn load_with(text: &str, opts: &LoadOptions) -> Result<Value, YamlError> {
     load::load_with(text, opts)
 }
 
-/// Options for [`dump`], mirroring `yaml.safe_dump` keyword arguments.
+/// Options for [`dump`], mirroring `yaml.dump` keyword arguments.
 #[derive(Debug, Clone)]
 pub struct DumpOptions {
-    /// `default_flow_style`: `Some(true)` all flow, `Some(false)` block, `None` PyYAML's default.
+    /// `default_flow_style`: `Some(true)` all flow, `Some(false)` block, `None` PyYAML's
+    /// default (flow for collections holding only scalars).
     pub default_flow_style: Option<bool>,
-    /// `indent` (default 2).
+    /// `indent` (default 2; libyaml takes 2..=9, anything else means 2).
     pub indent: usize,
-    /// Sort plain dict keys (`sort_keys=True`, PyYAML's default). `OrderedDict`s keep order.
+    /// Sort plain dict keys (`sort_keys=True`, PyYAML's default).
     pub sort_keys: bool,
+    /// Sort `OrderedDict` keys too: `salt.serializers.yaml` represents them as plain dicts.
+    /// Salt's `SafeOrderedDumper` (outputter, `|yaml`) keeps their order.
+    pub sort_ordered_dicts: bool,
     /// `width` (default 80).
     pub width: usize,
-    /// Whether `explicit_end` style `...` is written for a bare scalar document.
+    /// `allow_unicode`: write non-ASCII characters as they are (Salt's `safe_dump` sets it);
+    /// otherwise they are escaped in double quotes.
+    pub allow_unicode: bool,
+    /// Write the `...` document end marker after a bare plain scalar, as PyYAML's pure-Python
+    /// emitter does (libyaml, which Salt uses, does not).
     pub explicit_end_for_scalars: bool,
 }
 
 impl Default for DumpOptions {
+    /// `salt.utils.yaml.safe_dump(data, default_flow_style=False)`.
     fn default() -> Self {
         DumpOptions {
             default_flow_style: Some(false),
             indent: 2,
             sort_keys: true,
+            sort_ordered_dicts: false,
             width: 80,
-            explicit_end_for_scalars: true,
+            allow_unicode: true,
+            explicit_end_for_scalars: false,
         }
     }
 }
 
-/// Dumps a value as PyYAML's `safe_dump` (with Salt's OrderedDict representer) would.
+impl DumpOptions {
+    /// The `yaml` outputter (salt/output/yaml_out.py) for `--out-indent` (`None` when not
+    /// given): block style with the given indent; a negative indent means flow style.
+    pub fn outputter(output_indent: Option<i64>) -> Self {
+        match output_indent {
+            None => DumpOptions::default(),
+            Some(n) if n >= 0 => DumpOptions {
+                indent: usize::try_from(n).unwrap_or(2),
+                ..DumpOptions::default()
+            },
+            Some(_) => DumpOptions {
+                default_flow_style: Some(true),
+                indent: 0,
+                ..DumpOptions::default()
+            },
+        }
+    }
+
+    /// `salt.utils.yaml.safe_dump(data, default_flow_style=flow_style)`, as the Jinja
+    /// `|yaml` filter calls it (see [`format_yaml`]).
+    pub fn jinja(flow_style: Option<bool>) -> Self {
+        DumpOptions {
+            default_flow_style: flow_style,
+            ..DumpOptions::default()
+        }
+    }
+
+    /// `salt.serializers.yaml.serialize` (`file.serialize` with `serializer: yaml`): plain
+    /// `CSafeDumper`, `default_flow_style=None`, no `allow_unicode`, OrderedDicts sorted.
+    pub fn serializer() -> Self {
+        DumpOptions {
+            default_flow_style: None,
+            sort_ordered_dicts: true,
+            allow_unicode: false,
+            ..DumpOptions::default()
+        }
+    }
+}
+
+/// Dumps a value as `yaml.dump` with Salt's dumpers (libyaml's emitter) would.
 pub fn dump(value: &Value, opts: &DumpOptions) -> String {
-    let _ = opts;
-    format!("{}\n", crate::repr::repr(value))
+    emit::dump(value, opts)
+}
+
+/// The Jinja `|yaml` filter (`SerializerExtension.format_yaml`): `safe_dump`, stripped of
+/// surrounding whitespace and of a trailing `...` document end. `flow_style` defaults to
+/// `Some(true)` in Salt.
+pub fn format_yaml(value: &Value, flow_style: Option<bool>) -> String {
+    let text = dump(value, &DumpOptions::jinja(flow_style));
+    let text = text.trim_matches(|c: char| c.is_whitespace());
+    text.strip_suffix("\n...").unwrap_or(text).to_string()
+}
+
+/// `salt.serializers.yaml.serialize`: the dump without its final newline (or `\n...\n`).
+pub fn serialize(value: &Value) -> String {
+    let text = dump(value, &DumpOptions::serializer());
+    if let Some(t) = text.strip_suffix("\n...\n") {
+        return t.to_string();
+    }
+    text.strip_suffix('\n').unwrap_or(&text).to_string()
 }
