@@ -1,1 +1,123 @@
-fn main() {}
+//! `cargo xtask <task>`: developer tasks for the rsalt workspace.
+//!
+//! - `conformance [--cases DIR] [--bin PATH] [-j N] [-v] [--keep] [CASE...]`:
+//!   build `rsalt-call` (unless `--bin`/`RSALT_CALL` is given) and run the
+//!   conformance runner (`rsalt_tests::run`).
+//! - `record [--venv DIR] [--salt-call PATH] [-j N] [CASE...]`: record
+//!   expected outputs from Salt 3007.8 (`tests/conformance/record.py`).
+//! - `ci`, `bench`, `fuzz`: placeholders for other engineers to fill.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "xtask", about = "rsalt developer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand, Debug)]
+enum Task {
+    /// Run the conformance cases against rsalt-call (or --bin)
+    Conformance {
+        #[command(flatten)]
+        opts: rsalt_tests::Options,
+        /// Build rsalt-call in release mode (when no --bin/RSALT_CALL)
+        #[arg(long)]
+        release: bool,
+    },
+    /// Record expected outputs from the Salt oracle (runs tests/conformance/record.py)
+    Record {
+        /// Arguments for record.py (`--venv DIR`, `--salt-call PATH`, `-j N`, `CASE...`)
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Everything CI runs (fmt, clippy, tests, conformance) [not implemented yet]
+    Ci,
+    /// Benchmarks [not implemented yet]
+    Bench,
+    /// Fuzz smoke run [not implemented yet]
+    Fuzz,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// `cargo build -p rsalt-minion --bin rsalt-call`; returns the executable's path.
+fn build_rsalt_call(release: bool) -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace_root()).args([
+        "build",
+        "-p",
+        "rsalt-minion",
+        "--bin",
+        "rsalt-call",
+        "--message-format=json-render-diagnostics",
+    ]);
+    if release {
+        cmd.arg("--release");
+    }
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running cargo build")?;
+    if !out.status.success() {
+        bail!("cargo build of rsalt-call failed");
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in stdout.lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "rsalt-call" {
+            if let Some(exe) = msg["executable"].as_str() {
+                return Ok(PathBuf::from(exe));
+            }
+        }
+    }
+    bail!("cargo build did not report the rsalt-call executable")
+}
+
+fn conformance(mut opts: rsalt_tests::Options, release: bool) -> Result<bool> {
+    let from_env = std::env::var_os("RSALT_CALL").is_some_and(|v| !v.is_empty());
+    if opts.bin.is_none() && !from_env {
+        opts.bin = Some(build_rsalt_call(release)?);
+    }
+    let summary = rsalt_tests::run(&opts, &mut std::io::stdout())?;
+    Ok(summary.failed == 0)
+}
+
+fn record(args: &[String]) -> Result<bool> {
+    let script = workspace_root().join("tests/conformance/record.py");
+    let status = Command::new("python3")
+        .arg(&script)
+        .args(args)
+        .status()
+        .with_context(|| format!("running python3 {}", script.display()))?;
+    Ok(status.success())
+}
+
+fn main() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    let ok = match cli.task {
+        Task::Conformance { opts, release } => conformance(opts, release)?,
+        Task::Record { args } => record(&args)?,
+        Task::Ci => bail!("`cargo xtask ci` is not implemented yet"),
+        Task::Bench => bail!("`cargo xtask bench` is not implemented yet"),
+        Task::Fuzz => bail!("`cargo xtask fuzz` is not implemented yet"),
+    };
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
