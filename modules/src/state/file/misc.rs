@@ -83,7 +83,7 @@ fn parse_time(v: Option<&Value>) -> Result<Option<std::time::SystemTime>, String
 }
 
 /// Creates `path` if missing and sets its times (`file.touch` execution function).
-pub(crate) fn touch_path(path: &Path, atime: Option<&Value>, mtime: Option<&Value>) -> Result<(), String> {
+pub fn touch_path(path: &Path, atime: Option<&Value>, mtime: Option<&Value>) -> Result<(), String> {
     let at = parse_time(atime)?;
     let mt = parse_time(mtime)?;
     if !path.exists() {

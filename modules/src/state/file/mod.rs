@@ -18,6 +18,10 @@ mod serialize;
 mod symlink;
 pub mod util;
 
+pub use misc::touch_path as misc_touch;
+pub use replace::{compile as compile_regex, py_flags};
+pub use symlink::normpath;
+
 use super::{StateCall, StateModule, StateReturn};
 use rsalt_data::{Dict, Value};
 use std::path::PathBuf;
@@ -111,7 +115,7 @@ pub(crate) fn arg_bool(call: &StateCall<'_>, key: &str, default: bool) -> bool {
 }
 
 /// `os.path.expanduser` for `~` and `~/...`.
-pub(crate) fn expanduser(name: &str) -> String {
+pub fn expanduser(name: &str) -> String {
     if name == "~" || name.starts_with("~/") {
         if let Ok(home) = std::env::var("HOME") {
             return format!("{home}{}", &name[1..]);

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 
 /// Python `re` flags (`8` = MULTILINE, names or lists of names) → Rust inline flags.
-pub(crate) fn py_flags(v: Option<&Value>) -> Result<String, String> {
+pub fn py_flags(v: Option<&Value>) -> Result<String, String> {
     let bits: i64 = match v {
         None => 8,
         Some(Value::Int(i)) => *i,
@@ -58,7 +58,7 @@ fn flag_bit(name: &str) -> Result<i64, String> {
 }
 
 /// Compiles a Python pattern with flags as a bytes regex.
-pub(crate) fn compile(pattern: &str, flags: &str) -> Result<regex::bytes::Regex, String> {
+pub fn compile(pattern: &str, flags: &str) -> Result<regex::bytes::Regex, String> {
     let p = if flags.is_empty() { pattern.to_string() } else { format!("(?{flags}){pattern}") };
     regex::bytes::Regex::new(&p).map_err(|e| format!("Invalid regular expression {pattern:?}: {e}"))
 }

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 /// `os.path.normpath` (lexical).
-pub(crate) fn normpath(p: &str) -> String {
+pub fn normpath(p: &str) -> String {
     if p.is_empty() {
         return ".".into();
     }
