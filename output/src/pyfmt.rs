@@ -109,7 +109,7 @@ pub fn ljust(s: &str, width: usize) -> String {
 
 /// Python's `float(x)` for a value; `Err(())` where Python raises TypeError,
 /// `Ok(None)` where it raises ValueError.
-pub fn py_float(v: &Value) -> Result<Option<f64>, ()> {
+pub(crate) fn py_float(v: &Value) -> Result<Option<f64>, ()> {
     match v {
         Value::Int(i) => Ok(Some(*i as f64)),
         Value::Float(f) => Ok(Some(*f)),

@@ -36,6 +36,13 @@ fn decode(j: &serde_json::Value) -> Value {
     }
 }
 
+fn strs(r: &serde_json::Value, k: &str) -> Vec<String> {
+    r.get(k)
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        .unwrap_or_default()
+}
+
 fn opts_from(r: &serde_json::Value, retcode: i64) -> OutputOptions {
     let b = |k: &str, d: bool| r.get(k).and_then(|v| v.as_bool()).unwrap_or(d);
     OutputOptions {
@@ -52,6 +59,8 @@ fn opts_from(r: &serde_json::Value, retcode: i64) -> OutputOptions {
         state_output_profile: b("state_output_profile", true),
         state_output_pct: b("state_output_pct", false),
         state_compress_ids: b("state_compress_ids", false),
+        state_output_exclude: strs(r, "state_output_exclude"),
+        state_output_terse: strs(r, "state_output_terse"),
         retcode,
         ..OutputOptions::default()
     }
