@@ -190,90 +190,6 @@ fn write_repr(v: &Value, out: &mut String) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::value::Dict;
-
-    #[test]
-    fn floats_match_cpython() {
-        let cases: &[(f64, &str)] = &[
-            (1.0, "1.0"),
-            (0.1, "0.1"),
-            (-0.0, "-0.0"),
-            (0.0, "0.0"),
-            (1.5, "1.5"),
-            (0.75, "0.75"),
-            (1e16, "1e+16"),
-            (1.5e16, "1.5e+16"),
-            (1e15, "1000000000000000.0"),
-            (123456789012345680.0, "1.2345678901234568e+17"),
-            (9999999999999998.0, "9999999999999998.0"),
-            (1e-05, "1e-05"),
-            (0.0001, "0.0001"),
-            (0.00012, "0.00012"),
-            (1.2e-05, "1.2e-05"),
-            (1e-300, "1e-300"),
-            (1.7976931348623157e308, "1.7976931348623157e+308"),
-            (5e-324, "5e-324"),
-            (7.407, "7.407"),
-            (100.0, "100.0"),
-            (0.30000000000000004, "0.30000000000000004"),
-            (f64::INFINITY, "inf"),
-            (f64::NEG_INFINITY, "-inf"),
-            (f64::NAN, "nan"),
-            (-2.5e-7, "-2.5e-07"),
-        ];
-        for (f, want) in cases {
-            assert_eq!(float_repr(*f), *want, "repr({f:?})");
-        }
-    }
-
-    #[test]
-    fn strings_match_cpython() {
-        let cases: &[(&str, &str)] = &[
-            ("abc", "'abc'"),
-            ("it's", "\"it's\""),
-            ("both ' and \"", "'both \\' and \"'"),
-            ("say \"hi\"", "'say \"hi\"'"),
-            ("a\\b", "'a\\\\b'"),
-            ("tab\tnl\ncr\r", "'tab\\tnl\\ncr\\r'"),
-            ("\x00\x1b\x7f", "'\\x00\\x1b\\x7f'"),
-            ("\u{85}\u{a0}\u{ad}", "'\\x85\\xa0\\xad'"),
-            ("é ü ß 日本", "'é ü ß 日本'"),
-            ("\u{2028}\u{200b}\u{feff}", "'\\u2028\\u200b\\ufeff'"),
-            ("\u{3000}", "'\\u3000'"),
-            ("\u{1F600}", "'\u{1F600}'"),
-            ("\u{E0001}", "'\\U000e0001'"),
-            ("\u{10FFFF}", "'\\U0010ffff'"),
-        ];
-        for (s, want) in cases {
-            assert_eq!(str_repr(s), *want, "repr({s:?})");
-        }
-    }
-
-    #[test]
-    fn containers() {
-        let mut od = Dict::ordered();
-        od.insert("a", Value::Int(1));
-        od.insert(
-            Key::Int(2),
-            Value::List(vec![Value::None, Value::Bool(true)]),
-        );
-        assert_eq!(
-            repr(&Value::Dict(od)),
-            "OrderedDict([('a', 1), (2, [None, True])])"
-        );
-        assert_eq!(repr(&Value::Dict(Dict::ordered())), "OrderedDict()");
-        let mut d = Dict::new();
-        d.insert(Key::None, Value::Float(2.0));
-        d.insert(Key::Bool(false), Value::Str("x".into()));
-        d.insert("k", Value::Dict(Dict::new()));
-        assert_eq!(repr(&Value::Dict(d)), "{None: 2.0, False: 'x', 'k': {}}");
-        assert_eq!(repr(&Value::List(vec![])), "[]");
-    }
-}
-
 /// Sorted, inclusive `[start, end]` code point ranges for which CPython 3.11's
 /// `str.isprintable()` is false (categories Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs except space).
 const NON_PRINTABLE: [u32; 1402] = [
@@ -405,3 +321,87 @@ const NON_PRINTABLE: [u32; 1402] = [
     0x2A6FF, 0x2B739, 0x2B73F, 0x2B81E, 0x2B81F, 0x2CEA2, 0x2CEAF, 0x2EBE1, 0x2F7FF, 0x2FA1E,
     0x2FFFF, 0x3134B, 0xE00FF, 0xE01F0, 0x10FFFF,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Dict;
+
+    #[test]
+    fn floats_match_cpython() {
+        let cases: &[(f64, &str)] = &[
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (-0.0, "-0.0"),
+            (0.0, "0.0"),
+            (1.5, "1.5"),
+            (0.75, "0.75"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (1e15, "1000000000000000.0"),
+            (123456789012345680.0, "1.2345678901234568e+17"),
+            (9999999999999998.0, "9999999999999998.0"),
+            (1e-05, "1e-05"),
+            (0.0001, "0.0001"),
+            (0.00012, "0.00012"),
+            (1.2e-05, "1.2e-05"),
+            (1e-300, "1e-300"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+            (7.407, "7.407"),
+            (100.0, "100.0"),
+            (0.30000000000000004, "0.30000000000000004"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (f64::NAN, "nan"),
+            (-2.5e-7, "-2.5e-07"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(float_repr(*f), *want, "repr({f:?})");
+        }
+    }
+
+    #[test]
+    fn strings_match_cpython() {
+        let cases: &[(&str, &str)] = &[
+            ("abc", "'abc'"),
+            ("it's", "\"it's\""),
+            ("both ' and \"", "'both \\' and \"'"),
+            ("say \"hi\"", "'say \"hi\"'"),
+            ("a\\b", "'a\\\\b'"),
+            ("tab\tnl\ncr\r", "'tab\\tnl\\ncr\\r'"),
+            ("\x00\x1b\x7f", "'\\x00\\x1b\\x7f'"),
+            ("\u{85}\u{a0}\u{ad}", "'\\x85\\xa0\\xad'"),
+            ("é ü ß 日本", "'é ü ß 日本'"),
+            ("\u{2028}\u{200b}\u{feff}", "'\\u2028\\u200b\\ufeff'"),
+            ("\u{3000}", "'\\u3000'"),
+            ("\u{1F600}", "'\u{1F600}'"),
+            ("\u{E0001}", "'\\U000e0001'"),
+            ("\u{10FFFF}", "'\\U0010ffff'"),
+        ];
+        for (s, want) in cases {
+            assert_eq!(str_repr(s), *want, "repr({s:?})");
+        }
+    }
+
+    #[test]
+    fn containers() {
+        let mut od = Dict::ordered();
+        od.insert("a", Value::Int(1));
+        od.insert(
+            Key::Int(2),
+            Value::List(vec![Value::None, Value::Bool(true)]),
+        );
+        assert_eq!(
+            repr(&Value::Dict(od)),
+            "OrderedDict([('a', 1), (2, [None, True])])"
+        );
+        assert_eq!(repr(&Value::Dict(Dict::ordered())), "OrderedDict()");
+        let mut d = Dict::new();
+        d.insert(Key::None, Value::Float(2.0));
+        d.insert(Key::Bool(false), Value::Str("x".into()));
+        d.insert("k", Value::Dict(Dict::new()));
+        assert_eq!(repr(&Value::Dict(d)), "{None: 2.0, False: 'x', 'k': {}}");
+        assert_eq!(repr(&Value::List(vec![])), "[]");
+    }
+}
