@@ -277,20 +277,7 @@ fn run(out: &str, ret: &Value, opts: &OutputOptions) -> Result<String, Fail> {
 
 fn yaml_out(ret: &Value, opts: &OutputOptions) -> String {
     use rsalt_data::yaml::{dump, DumpOptions};
-    let mut o = DumpOptions {
-        default_flow_style: Some(false),
-        ..DumpOptions::default()
-    };
-    match opts.indent {
-        None => {}
-        // PyYAML ignores indents outside 2..=9
-        Some(i) if i >= 0 => o.indent = if (2..10).contains(&i) { i as usize } else { 2 },
-        Some(_) => {
-            o.default_flow_style = Some(true);
-            o.indent = 2;
-        }
-    }
-    dump(ret, &o)
+    dump(ret, &DumpOptions::outputter(opts.indent))
 }
 
 /// The `txt` outputter: `key: line` for each line of a string value, `key: str(value)`

@@ -168,7 +168,6 @@ fn pprint_renders_match_salt() {
 }
 
 #[test]
-#[ignore = "needs the PyYAML-compatible rsalt_data::yaml::dump"]
 fn yaml_renders_match_salt() {
     let (n, f) = run(|o| o == "yaml");
     report(n, &f);
