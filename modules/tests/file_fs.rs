@@ -144,3 +144,61 @@ fn copy_then_not_overwritten() {
     let r = e.run("file.copy", &n, &[("source", s("/nonexistent/x"))], false);
     assert_eq!(r.result, Some(false));
 }
+
+#[test]
+fn recurse_tree_then_correct() {
+    let e = Env::new();
+    e.salt_file("site/htdocs/style.css", "body { color: red; }\n");
+    e.salt_file("site/htdocs/img/logo.txt", "not really a png\n");
+    e.salt_file("site/htdocs/index.html", "<h1>x</h1>\n");
+    let n = e.s("www");
+    let args = [
+        ("source", s("salt://site/htdocs")),
+        ("file_mode", s("0640")),
+        ("dir_mode", s("0750")),
+        ("include_empty", Value::Bool(true)),
+    ];
+    let r = e.run("file.recurse", &n, &args, false);
+    assert_eq!(r.result, Some(true), "{}", r.comment);
+    assert_eq!(
+        changes(&r),
+        format!(
+            r#"{{"{n}/img":{{"{n}/img":{{"directory":"new"}}}},"{n}/img/logo.txt":{{"diff":"New file","mode":"0640"}},"{n}/index.html":{{"diff":"New file","mode":"0640"}},"{n}/style.css":{{"diff":"New file","mode":"0640"}}}}"#
+        )
+    );
+    assert_eq!(r.comment, format!("Recursively updated {n}"));
+    assert_eq!(e.mode("www"), "0750");
+    assert_eq!(e.mode("www/img"), "0750");
+    assert_eq!(e.mode("www/style.css"), "0640");
+    let r = e.run("file.recurse", &n, &args, false);
+    assert_eq!(changes(&r), "{}");
+    assert_eq!(r.comment, format!("The directory {n} is in the correct state"));
+    let r = e.run("file.recurse", &n, &[("source", s("salt://nope"))], false);
+    assert_eq!(r.result, Some(false));
+}
+
+#[test]
+fn serialize_json_and_yaml() {
+    let e = Env::new();
+    let data = dict(&[
+        ("name", s("metrics")),
+        ("ports", Value::List(vec![Value::Int(9090), Value::Int(9091)])),
+        ("tls", Value::Bool(true)),
+        ("labels", dict(&[("team", s("obs")), ("tier", s("2"))])),
+    ]);
+    let n = e.s("svc.json");
+    let args = [("dataset", data.clone()), ("serializer", s("json"))];
+    let r = e.run("file.serialize", &n, &args, false);
+    assert_eq!(changes(&r), r#"{"diff":"New file"}"#);
+    assert_eq!(r.comment, format!("File {n} updated"));
+    assert_eq!(
+        e.read("svc.json"),
+        "{\n  \"labels\": {\n    \"team\": \"obs\",\n    \"tier\": \"2\"\n  },\n  \"name\": \"metrics\",\n  \"ports\": [\n    9090,\n    9091\n  ],\n  \"tls\": true\n}\n"
+    );
+    let r = e.run("file.serialize", &n, &args, false);
+    assert_eq!(changes(&r), "{}");
+    assert_eq!(r.comment, format!("File {n} is in the correct state"));
+    let r = e.run("file.serialize", &n, &[("serializer", s("json"))], false);
+    assert_eq!(r.result, Some(false));
+    assert_eq!(r.comment, "Neither 'dataset' nor 'dataset_pillar' was defined");
+}
