@@ -1,0 +1,2 @@
+//! Command-line front ends of the minion crate.
+pub mod call;

@@ -1,0 +1,468 @@
+//! `state.*` execution functions: `apply`, `sls`, `highstate`, `top`, `single`, `sls_id`,
+//! `test`, `show_sls`, `show_low_sls`, `show_highstate`, `show_lowstate`, `show_top`,
+//! `sls_exists`, `id_exists`, with Salt's return shapes and exit codes
+//! (`__context__["retcode"]`: 1 compile error, 2 state failure, 5 pillar error).
+
+use super::{set_retcode, Args, ExecRegistry};
+use crate::highstate::{self, TopOutcome};
+use crate::runner::StateRunner;
+use crate::RunContext;
+use rsalt_data::{Dict, Value};
+use rsalt_sls::dictupdate;
+use rsalt_sls::high::Matches;
+use rsalt_sls::CallError;
+
+/// Salt's exit codes.
+const EX_STATE_COMPILER_ERROR: i64 = 1;
+const EX_STATE_FAILURE: i64 = 2;
+const EX_PILLAR_FAILURE: i64 = 5;
+
+/// Registers the `state.*` functions.
+pub fn register(r: &mut ExecRegistry) {
+    r.add_doc("state.apply", apply, "Apply states: highstate without arguments, else state.sls.");
+    r.add_doc("state.sls", sls, "Execute the states in one or more SLS files.");
+    r.add_doc("state.highstate", highstate, "Retrieve the state data from the top file and apply it.");
+    r.add_doc("state.test", test, "state.apply with test=True.");
+    r.add_doc("state.top", top, "Execute a specific top file instead of the default.");
+    r.add_doc("state.single", single, "Execute a single state function with the named kwargs.");
+    r.add_doc("state.sls_id", sls_id, "Call a single ID from the named module(s).");
+    r.add_doc("state.show_sls", show_sls, "Display the state data from a specific sls.");
+    r.add_doc("state.show_low_sls", show_low_sls, "Display the low data from a specific sls.");
+    r.add_doc("state.show_highstate", show_highstate, "Retrieve the highstate data from the salt master and display it.");
+    r.add_doc("state.show_lowstate", show_lowstate, "List out the low data that will be applied to this minion.");
+    r.add_doc("state.show_top", show_top, "Return the top data that the minion will use for a highstate.");
+    r.add_doc("state.sls_exists", sls_exists, "Tests for the existence of a specific SLS or list of SLS files.");
+    r.add_doc("state.id_exists", id_exists, "Tests for the existence of a specific ID or list of IDs.");
+}
+
+fn is_true(v: &Value) -> bool {
+    match v {
+        Value::Str(s) => matches!(s.to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
+        other => other.truthy(),
+    }
+}
+
+/// `_get_test_value`.
+fn test_value(ctx: &RunContext, args: &Args, pos: usize) -> bool {
+    match args.get(pos, "test") {
+        Some(v) if !v.is_none() => is_true(v),
+        _ => ctx.opts.get("test").is_some_and(is_true),
+    }
+}
+
+/// `salt.utils.args.split_input`: a comma-separated string or a list.
+fn split_input(v: &Value) -> Vec<String> {
+    match v {
+        Value::List(l) => l.iter().map(Value::to_py_str).collect(),
+        other => other.to_py_str().split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+    }
+}
+
+/// Applies a `pillar=` override (merged into the current pillar as Salt's `State` does)
+/// and returns the context to run with. Errors if the override is not a dict.
+fn with_pillar_override(ctx: &RunContext, args: &Args) -> Result<RunContext, CallError> {
+    match args.kwargs.get("pillar") {
+        None | Some(Value::None) => Ok(ctx.clone()),
+        Some(Value::Dict(over)) => {
+            let opts = highstate::pillar_options(&ctx.opts, None);
+            let merged = dictupdate::merge(&ctx.pillar(), over, &opts.merge_strategy, &opts.renderer, opts.merge_lists);
+            let mut c = ctx.clone();
+            c.pillar = std::sync::Arc::new(std::sync::RwLock::new(merged));
+            // Templates must see the overridden pillar too.
+            Ok(c)
+        }
+        Some(_) => Err(CallError::Failed(
+            "Pillar data must be formatted as a dictionary, unless pillar_enc is specified.".into(),
+        )),
+    }
+}
+
+fn pillar_errors(ctx: &RunContext, args: &Args) -> Option<Vec<Value>> {
+    if args.kwargs.get("force").is_some_and(Value::truthy) {
+        return None;
+    }
+    ctx.pillar().get("_errors").and_then(Value::as_list).cloned()
+}
+
+fn error_list(errors: Vec<String>) -> Value {
+    Value::List(errors.into_iter().map(Value::Str).collect())
+}
+
+/// `_set_retcode` / `check_result`.
+fn set_state_retcode(ret: &Value) {
+    match ret {
+        Value::List(_) => set_retcode(EX_STATE_COMPILER_ERROR),
+        Value::Dict(d) => {
+            if !check_result(d) {
+                set_retcode(EX_STATE_FAILURE);
+            } else {
+                set_retcode(0);
+            }
+        }
+        _ => set_retcode(EX_STATE_FAILURE),
+    }
+}
+
+/// `salt.utils.state.check_result` (without onfail-handler forgiveness).
+pub fn check_result(running: &Dict) -> bool {
+    if running.is_empty() {
+        return false;
+    }
+    for (_, r) in running.iter() {
+        let Value::Dict(rd) = r else { return false };
+        match rd.get("result") {
+            Some(Value::Bool(false)) => return false,
+            None => {
+                if !check_result(rd) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
+fn saltenv_of(ctx: &RunContext, args: &Args) -> String {
+    args.kwargs
+        .get("saltenv")
+        .map(Value::to_py_str)
+        .or_else(|| ctx.opts.get("saltenv").filter(|v| !v.is_none()).map(Value::to_py_str))
+        .unwrap_or_else(|| "base".into())
+}
+
+fn add_exclude(high: &mut Dict, exclude: Option<&Value>) {
+    let Some(ex) = exclude.filter(|v| v.truthy()) else { return };
+    let items: Vec<Value> = match ex {
+        Value::List(l) => l.clone(),
+        other => split_input(other).into_iter().map(Value::Str).collect(),
+    };
+    match high.get_mut("__exclude__") {
+        Some(Value::List(l)) => l.extend(items),
+        _ => {
+            high.insert("__exclude__", Value::List(items));
+        }
+    }
+}
+
+fn run_high(ctx: &RunContext, high: Dict, test: bool) -> Value {
+    let registry = crate::state::registry();
+    let mut runner = StateRunner::new(ctx, &registry, test);
+    match runner.call_high(high) {
+        Ok(r) => Value::Dict(r),
+        Err(e) => error_list(e),
+    }
+}
+
+fn render_mods(ctx: &RunContext, saltenv: &str, mods: &[String]) -> (Dict, Vec<String>) {
+    let mut hs = highstate::high_state(ctx);
+    let mut matches = Matches::new();
+    matches.insert(saltenv.to_string(), mods.to_vec());
+    hs.render_highstate(&matches)
+}
+
+/// `state.apply`.
+pub fn apply(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    match args.get(0, "mods") {
+        Some(m) if m.truthy() => sls(ctx, args),
+        _ => highstate(ctx, args),
+    }
+}
+
+/// `state.test`.
+pub fn test(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let mut a = args.clone();
+    a.kwargs.insert("test", Value::Bool(true));
+    apply(ctx, &a)
+}
+
+/// `state.sls`.
+pub fn sls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let mods = args.require("sls", 0, "mods")?.clone();
+    let ctx = &with_pillar_override(ctx, args)?;
+    let test = test_value(ctx, args, 1);
+    if let Some(errs) = pillar_errors(ctx, args) {
+        set_retcode(EX_PILLAR_FAILURE);
+        let mut out = vec![Value::from("Pillar failed to render with the following messages:")];
+        out.extend(errs);
+        return Ok(Value::List(out));
+    }
+    let saltenv = saltenv_of(ctx, args);
+    let mods = split_input(&mods);
+    let (mut high, errors) = render_mods(ctx, &saltenv, &mods);
+    if !errors.is_empty() {
+        set_retcode(EX_STATE_COMPILER_ERROR);
+        return Ok(error_list(errors));
+    }
+    add_exclude(&mut high, args.get(2, "exclude"));
+    let ret = run_high(ctx, high, test);
+    set_state_retcode(&ret);
+    Ok(ret)
+}
+
+fn no_states(comment: &str) -> Value {
+    let mut r = Dict::new();
+    r.insert("result", Value::Bool(false));
+    r.insert("comment", Value::from(comment));
+    r.insert("name", Value::from("No States"));
+    r.insert("changes", Value::dict());
+    r.insert("__run_num__", Value::Int(0));
+    let mut d = Dict::new();
+    d.insert("no_|-states_|-states_|-None", Value::Dict(r));
+    Value::Dict(d)
+}
+
+/// `call_highstate` for the given context.
+fn call_highstate(ctx: &RunContext, args: &Args, test: bool) -> Value {
+    let mut hs = highstate::high_state(ctx);
+    let saltenv = args.kwargs.get("saltenv").map(Value::to_py_str);
+    let (matches, mut err) = match highstate::top_matches(ctx, &mut hs, saltenv.as_deref()) {
+        TopOutcome::RenderError(e) => return no_states(&format!("Unable to render top file: {e}")),
+        TopOutcome::Matches(m, e) => (m, e),
+    };
+    if matches.is_empty() {
+        return no_states("No Top file or master_tops data matches found. Please see master log for details.");
+    }
+    let (mut high, errors) = hs.render_highstate(&matches);
+    add_exclude(&mut high, args.kwargs.get("exclude"));
+    err.extend(errors);
+    if !err.is_empty() {
+        return error_list(err);
+    }
+    if high.is_empty() {
+        return no_states("No states found for this minion");
+    }
+    run_high(ctx, high, test)
+}
+
+/// `state.highstate`.
+pub fn highstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let ctx = &with_pillar_override(ctx, args)?;
+    let test = test_value(ctx, args, 0);
+    if let Some(errs) = pillar_errors(ctx, args) {
+        set_retcode(EX_PILLAR_FAILURE);
+        let mut out = vec![Value::from("Pillar failed to render with the following messages:")];
+        out.extend(errs);
+        return Ok(Value::List(out));
+    }
+    let ret = call_highstate(ctx, args, test);
+    set_state_retcode(&ret);
+    Ok(ret)
+}
+
+/// `state.top`: a highstate from a given top file.
+pub fn top(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let topfn = args.require("top", 0, "topfn")?.to_py_str();
+    let mut opts = (*ctx.opts).clone();
+    opts.insert("state_top", Value::Str(topfn));
+    let mut c = ctx.clone();
+    c.opts = std::sync::Arc::new(opts);
+    highstate(&c, args)
+}
+
+/// `state.single`.
+pub fn single(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let fun = args.require("single", 0, "fun")?.to_py_str();
+    let name = args.require("single", 1, "name")?.clone();
+    let ctx = &with_pillar_override(ctx, args)?;
+    let test = test_value(ctx, args, 2);
+    let Some((state, f)) = fun.split_once('.') else {
+        set_retcode(EX_STATE_COMPILER_ERROR);
+        return Ok(Value::from("Invalid function passed"));
+    };
+    let mut low = Dict::new();
+    for (k, v) in args.kwargs.iter() {
+        if matches!(k.as_str(), Some("test" | "pillar" | "queue" | "saltenv" | "pillarenv")) {
+            continue;
+        }
+        low.map.insert(k.clone(), v.clone());
+    }
+    low.insert("state", Value::from(state));
+    low.insert("fun", Value::from(f.split('.').next().unwrap_or(f)));
+    low.insert("__id__", name.clone());
+    low.insert("name", name);
+    let tag = rsalt_sls::compile::gen_tag(&low);
+    let registry = crate::state::registry();
+    let mut runner = StateRunner::new(ctx, &registry, test);
+    let mut chunks = vec![low];
+    let ret = match runner.call_chunks(&mut chunks) {
+        Ok(r) => r,
+        Err(e) => {
+            set_retcode(EX_STATE_COMPILER_ERROR);
+            return Ok(error_list(e));
+        }
+    };
+    // A chunk that failed verification carries its errors in `comment`.
+    let mut out = Dict::new();
+    if let Some(r) = ret.get(&tag) {
+        out.insert(tag.as_str(), r.clone());
+    }
+    let out = Value::Dict(out);
+    set_state_retcode(&out);
+    Ok(out)
+}
+
+/// `state.sls_id`.
+pub fn sls_id(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let id = args.require("sls_id", 0, "id_")?.to_py_str();
+    let mods_v = args.require("sls_id", 1, "mods")?.clone();
+    let ctx = &with_pillar_override(ctx, args)?;
+    let test = test_value(ctx, args, 2);
+    if let Some(errs) = pillar_errors(ctx, args) {
+        set_retcode(EX_PILLAR_FAILURE);
+        let mut out = vec![Value::from("Pillar failed to render with the following messages:")];
+        out.extend(errs);
+        return Ok(Value::List(out));
+    }
+    let saltenv = saltenv_of(ctx, args);
+    let mods = split_input(&mods_v);
+    let (mut high, mut errors) = render_mods(ctx, &saltenv, &mods);
+    errors.extend(rsalt_sls::compile::verify_high(&high));
+    errors.extend(rsalt_sls::compile::requisite_in(&mut high, &[]));
+    if !errors.is_empty() {
+        set_retcode(EX_STATE_COMPILER_ERROR);
+        return Ok(error_list(errors));
+    }
+    let chunks = rsalt_sls::compile::compile_high_data(&high);
+    let registry = crate::state::registry();
+    let mut runner = StateRunner::new(ctx, &registry, test);
+    let mut out = Dict::new();
+    for c in chunks.iter().filter(|c| c.get("__id__").map(Value::to_py_str) == Some(id.clone())) {
+        let mut one = vec![c.clone()];
+        if let Ok(r) = runner.call_chunks(&mut one) {
+            for (k, v) in r.map {
+                out.map.insert(k, v);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(CallError::Failed(format!(
+            "No matches for ID '{id}' found in SLS '{}' within saltenv '{saltenv}'",
+            mods_v.to_py_str()
+        )));
+    }
+    let out = Value::Dict(out);
+    set_state_retcode(&out);
+    Ok(out)
+}
+
+/// `state.show_sls`.
+pub fn show_sls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let mods = args.require("show_sls", 0, "mods")?.clone();
+    let ctx = &with_pillar_override(ctx, args)?;
+    if let Some(errs) = pillar_errors(ctx, args) {
+        set_retcode(EX_PILLAR_FAILURE);
+        return Err(CallError::Failed(format!("Pillar failed to render: {}", rsalt_data::repr::repr(&Value::List(errs)))));
+    }
+    let saltenv = saltenv_of(ctx, args);
+    let (high, mut errors) = render_mods(ctx, &saltenv, &split_input(&mods));
+    errors.extend(rsalt_sls::compile::verify_high(&high));
+    if !errors.is_empty() {
+        set_retcode(EX_STATE_COMPILER_ERROR);
+        return Ok(error_list(errors));
+    }
+    Ok(Value::Dict(high))
+}
+
+/// `state.show_low_sls`.
+pub fn show_low_sls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let mods = args.require("show_low_sls", 0, "mods")?.clone();
+    let ctx = &with_pillar_override(ctx, args)?;
+    let saltenv = saltenv_of(ctx, args);
+    let (high, mut errors) = render_mods(ctx, &saltenv, &split_input(&mods));
+    errors.extend(rsalt_sls::compile::verify_high(&high));
+    if !errors.is_empty() {
+        set_retcode(EX_STATE_COMPILER_ERROR);
+        return Ok(error_list(errors));
+    }
+    let chunks = rsalt_sls::compile::compile_high_data(&high);
+    Ok(Value::List(chunks.into_iter().map(Value::Dict).collect()))
+}
+
+fn compile_highstate(ctx: &RunContext) -> Result<Dict, Vec<String>> {
+    let mut hs = highstate::high_state(ctx);
+    let (matches, mut err) = match highstate::top_matches(ctx, &mut hs, None) {
+        TopOutcome::RenderError(_) => (Matches::new(), Vec::new()),
+        TopOutcome::Matches(m, e) => (m, e),
+    };
+    let (high, errors) = hs.render_highstate(&matches);
+    err.extend(errors);
+    if err.is_empty() {
+        Ok(high)
+    } else {
+        Err(err)
+    }
+}
+
+/// `state.show_highstate`.
+pub fn show_highstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let ctx = &with_pillar_override(ctx, args)?;
+    let ret = match compile_highstate(ctx) {
+        Ok(h) => Value::Dict(h),
+        Err(e) => error_list(e),
+    };
+    if matches!(ret, Value::List(_)) {
+        set_retcode(EX_STATE_COMPILER_ERROR);
+    }
+    Ok(ret)
+}
+
+/// `state.show_lowstate`.
+pub fn show_lowstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let _ = args;
+    let mut hs = highstate::high_state(ctx);
+    let matches = match highstate::top_matches(ctx, &mut hs, None) {
+        TopOutcome::RenderError(_) => Matches::new(),
+        TopOutcome::Matches(m, _) => m,
+    };
+    let (mut high, mut errors) = hs.render_highstate(&matches);
+    errors.extend(rsalt_sls::compile::reconcile_extend(&mut high, false));
+    errors.extend(rsalt_sls::compile::verify_high(&high));
+    errors.extend(rsalt_sls::compile::requisite_in(&mut high, &[]));
+    rsalt_sls::compile::apply_exclude(&mut high);
+    if !errors.is_empty() {
+        return Ok(error_list(errors));
+    }
+    let chunks = rsalt_sls::compile::compile_high_data(&high);
+    Ok(Value::List(chunks.into_iter().map(Value::Dict).collect()))
+}
+
+/// `state.show_top`.
+pub fn show_top(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let _ = args;
+    let mut hs = highstate::high_state(ctx);
+    match highstate::top_matches(ctx, &mut hs, None) {
+        TopOutcome::RenderError(_) => Ok(Value::dict()),
+        TopOutcome::Matches(m, errors) => {
+            if !errors.is_empty() {
+                set_retcode(EX_STATE_COMPILER_ERROR);
+                return Ok(error_list(errors));
+            }
+            let mut d = Dict::new();
+            for (env, list) in m {
+                d.insert(env, Value::List(list.into_iter().map(Value::Str).collect()));
+            }
+            Ok(Value::Dict(d))
+        }
+    }
+}
+
+/// `state.sls_exists`.
+pub fn sls_exists(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    match show_sls(ctx, args)? {
+        Value::Dict(_) => Ok(Value::Bool(true)),
+        _ => {
+            set_retcode(0);
+            Ok(Value::Bool(false))
+        }
+    }
+}
+
+/// `state.id_exists`.
+pub fn id_exists(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let ids = split_input(args.require("id_exists", 0, "ids")?);
+    let mods = args.require("id_exists", 1, "mods")?.clone();
+    let saltenv = saltenv_of(ctx, args);
+    let (high, _) = render_mods(ctx, &saltenv, &split_input(&mods));
+    Ok(Value::Bool(ids.iter().all(|i| high.contains_key(i))))
+}
