@@ -21,11 +21,17 @@ fn directory_makedirs_mode_then_correct() {
     }
     let r = e.run("file.directory", &n, &args, false);
     assert_eq!(changes(&r), "{}");
-    assert_eq!(r.comment, format!("The directory {n} is in the correct state"));
+    assert_eq!(
+        r.comment,
+        format!("The directory {n} is in the correct state")
+    );
 
     let r = e.run("file.directory", &e.s("x/y"), &[], false);
     assert_eq!(r.result, Some(false));
-    assert_eq!(r.comment, format!("No directory to create {} in", e.s("x/y")));
+    assert_eq!(
+        r.comment,
+        format!("No directory to create {} in", e.s("x/y"))
+    );
 }
 
 #[test]
@@ -33,10 +39,17 @@ fn directory_recurse_mode_and_clean() {
     let e = Env::new();
     e.seed("d/sub/f", "x\n");
     let n = e.s("d");
-    let r = e.run("file.directory", &n, &[("mode", Value::Int(750)), ("recurse", list(&["mode"]))], false);
+    let r = e.run(
+        "file.directory",
+        &n,
+        &[("mode", Value::Int(750)), ("recurse", list(&["mode"]))],
+        false,
+    );
     assert_eq!(
         changes(&r),
-        format!(r#"{{"{n}/sub":{{"mode":"0750"}},"{n}/sub/f":{{"mode":"0750"}},"{n}":{{"mode":"0750"}},"mode":"0750"}}"#)
+        format!(
+            r#"{{"{n}/sub":{{"mode":"0750"}},"{n}/sub/f":{{"mode":"0750"}},"{n}":{{"mode":"0750"}},"mode":"0750"}}"#
+        )
     );
     assert_eq!(r.comment, format!("Directory {n} updated"));
     assert_eq!(e.mode("d/sub/f"), "0750");
@@ -52,7 +65,9 @@ fn directory_recurse_mode_and_clean() {
     let r = e.run("file.directory", &c, &args, false);
     assert_eq!(
         changes(&r),
-        format!(r#"{{"{c}/junk.txt":{{"removed":"Removed due to clean"}},"removed":["{c}/junk.txt"]}}"#)
+        format!(
+            r#"{{"{c}/junk.txt":{{"removed":"Removed due to clean"}},"removed":["{c}/junk.txt"]}}"#
+        )
     );
     assert_eq!(r.comment, format!("Files cleaned from directory {c}"));
     assert!(!e.p("cleanme/junk.txt").exists());
@@ -73,17 +88,37 @@ fn symlink_create_and_present() {
     assert!(!e.p("links").exists());
     let r = e.run("file.symlink", &n, &args, false);
     assert_eq!(changes(&r), format!(r#"{{"new":"{n}"}}"#));
-    assert!(r.comment.starts_with(&format!("Created new symlink {n} -> ../data")));
-    assert_eq!(std::fs::read_link(e.p("links/rel")).expect("link").display().to_string(), "../data");
+    assert!(r
+        .comment
+        .starts_with(&format!("Created new symlink {n} -> ../data")));
+    assert_eq!(
+        std::fs::read_link(e.p("links/rel"))
+            .expect("link")
+            .display()
+            .to_string(),
+        "../data"
+    );
     assert_eq!(e.mode("links"), "0755");
     let r = e.run("file.symlink", &n, &args, false);
     assert_eq!(changes(&r), "{}");
-    assert!(r.comment.starts_with(&format!("Symlink {n} is present and owned by")) || r.result == Some(false));
+    assert!(
+        r.comment
+            .starts_with(&format!("Symlink {n} is present and owned by"))
+            || r.result == Some(false)
+    );
 
     e.seed("blocker", "x");
-    let r = e.run("file.symlink", &e.s("blocker"), &[("target", s("/tmp"))], false);
+    let r = e.run(
+        "file.symlink",
+        &e.s("blocker"),
+        &[("target", s("/tmp"))],
+        false,
+    );
     assert_eq!(r.result, Some(false));
-    assert_eq!(r.comment, format!("File exists where the symlink {} should be", e.s("blocker")));
+    assert_eq!(
+        r.comment,
+        format!("File exists where the symlink {} should be", e.s("blocker"))
+    );
 }
 
 #[test]
@@ -140,7 +175,10 @@ fn copy_then_not_overwritten() {
     assert_eq!(e.read("copy.txt"), "original\n");
     let r = e.run("file.copy", &n, &[("source", s(&src))], false);
     assert_eq!(changes(&r), "{}");
-    assert_eq!(r.comment, format!("The target file \"{n}\" exists and will not be overwritten"));
+    assert_eq!(
+        r.comment,
+        format!("The target file \"{n}\" exists and will not be overwritten")
+    );
     let r = e.run("file.copy", &n, &[("source", s("/nonexistent/x"))], false);
     assert_eq!(r.result, Some(false));
 }
@@ -172,7 +210,10 @@ fn recurse_tree_then_correct() {
     assert_eq!(e.mode("www/style.css"), "0640");
     let r = e.run("file.recurse", &n, &args, false);
     assert_eq!(changes(&r), "{}");
-    assert_eq!(r.comment, format!("The directory {n} is in the correct state"));
+    assert_eq!(
+        r.comment,
+        format!("The directory {n} is in the correct state")
+    );
     let r = e.run("file.recurse", &n, &[("source", s("salt://nope"))], false);
     assert_eq!(r.result, Some(false));
 }
@@ -182,7 +223,10 @@ fn serialize_json_and_yaml() {
     let e = Env::new();
     let data = dict(&[
         ("name", s("metrics")),
-        ("ports", Value::List(vec![Value::Int(9090), Value::Int(9091)])),
+        (
+            "ports",
+            Value::List(vec![Value::Int(9090), Value::Int(9091)]),
+        ),
         ("tls", Value::Bool(true)),
         ("labels", dict(&[("team", s("obs")), ("tier", s("2"))])),
     ]);
@@ -200,5 +244,8 @@ fn serialize_json_and_yaml() {
     assert_eq!(r.comment, format!("File {n} is in the correct state"));
     let r = e.run("file.serialize", &n, &[("serializer", s("json"))], false);
     assert_eq!(r.result, Some(false));
-    assert_eq!(r.comment, "Neither 'dataset' nor 'dataset_pillar' was defined");
+    assert_eq!(
+        r.comment,
+        "Neither 'dataset' nor 'dataset_pillar' was defined"
+    );
 }

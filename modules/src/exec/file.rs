@@ -42,7 +42,9 @@ pub fn register(r: &mut ExecRegistry) {
 
 fn path_arg(a: &Args, fun: &str, pos: usize, name: &str) -> Result<PathBuf, CallError> {
     let v = a.require(fun, pos, name)?;
-    Ok(PathBuf::from(crate::state::file::expanduser(&v.to_py_str())))
+    Ok(PathBuf::from(crate::state::file::expanduser(
+        &v.to_py_str(),
+    )))
 }
 
 fn failed(msg: impl Into<String>) -> CallError {
@@ -50,21 +52,29 @@ fn failed(msg: impl Into<String>) -> CallError {
 }
 
 fn file_exists(_: &RunContext, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::Bool(path_arg(a, "file_exists", 0, "path")?.is_file()))
+    Ok(Value::Bool(
+        path_arg(a, "file_exists", 0, "path")?.is_file(),
+    ))
 }
 
 fn directory_exists(_: &RunContext, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::Bool(path_arg(a, "directory_exists", 0, "path")?.is_dir()))
+    Ok(Value::Bool(
+        path_arg(a, "directory_exists", 0, "path")?.is_dir(),
+    ))
 }
 
 fn path_exists_glob(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = path_arg(a, "path_exists_glob", 0, "path")?;
-    let found = glob::glob(&p.display().to_string()).map(|mut g| g.any(|x| x.is_ok())).unwrap_or(false);
+    let found = glob::glob(&p.display().to_string())
+        .map(|mut g| g.any(|x| x.is_ok()))
+        .unwrap_or(false);
     Ok(Value::Bool(found))
 }
 
 fn is_link(_: &RunContext, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::Bool(util::is_link(&path_arg(a, "is_link", 0, "path")?)))
+    Ok(Value::Bool(util::is_link(&path_arg(
+        a, "is_link", 0, "path",
+    )?)))
 }
 
 fn read(_: &RunContext, a: &Args) -> Result<Value, CallError> {
@@ -86,7 +96,11 @@ fn write(_: &RunContext, a: &Args) -> Result<Value, CallError> {
         text.push('\n');
     }
     fs::write(&p, text).map_err(|e| failed(util::os_error(&e, &p)))?;
-    Ok(Value::Str(format!("Wrote {} lines to \"{}\"", lines.len(), p.display())))
+    Ok(Value::Str(format!(
+        "Wrote {} lines to \"{}\"",
+        lines.len(),
+        p.display()
+    )))
 }
 
 fn touch(_: &RunContext, a: &Args) -> Result<Value, CallError> {
@@ -98,14 +112,23 @@ fn touch(_: &RunContext, a: &Args) -> Result<Value, CallError> {
 fn remove(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = path_arg(a, "remove", 0, "path")?;
     if !p.is_absolute() {
-        return Err(failed(format!("File path must be absolute: {}", p.display())));
+        return Err(failed(format!(
+            "File path must be absolute: {}",
+            p.display()
+        )));
     }
     if !util::lexists(&p) {
         return Ok(Value::Bool(false));
     }
     util::remove_path(&p)
         .map(|()| Value::Bool(true))
-        .map_err(|e| failed(format!("Could not remove '{}': {}", p.display(), util::os_error(&e, &p))))
+        .map_err(|e| {
+            failed(format!(
+                "Could not remove '{}': {}",
+                p.display(),
+                util::os_error(&e, &p)
+            ))
+        })
 }
 
 fn owner(a: &Args, pos: usize, name: &str) -> Option<util::Owner> {
@@ -115,20 +138,39 @@ fn owner(a: &Args, pos: usize, name: &str) -> Option<util::Owner> {
 fn mkdir(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = path_arg(a, "mkdir", 0, "dir_path")?;
     let mode = util::normalize_mode(a.get(3, "mode"));
-    util::mkdir_all(&p, owner(a, 1, "user").as_ref(), owner(a, 2, "group").as_ref(), mode.as_deref()).map_err(failed)?;
+    util::mkdir_all(
+        &p,
+        owner(a, 1, "user").as_ref(),
+        owner(a, 2, "group").as_ref(),
+        mode.as_deref(),
+    )
+    .map_err(failed)?;
     Ok(Value::Bool(true))
 }
 
 fn makedirs(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = path_arg(a, "makedirs", 0, "path")?;
     let s = p.display().to_string();
-    let target = if s.ends_with('/') { p.join("x") } else { p.clone() };
+    let target = if s.ends_with('/') {
+        p.join("x")
+    } else {
+        p.clone()
+    };
     let parent = target.parent().map(Path::to_path_buf).unwrap_or_default();
     if parent.is_dir() {
-        return Ok(Value::Str(format!("Directory '{}' already exists", parent.display())));
+        return Ok(Value::Str(format!(
+            "Directory '{}' already exists",
+            parent.display()
+        )));
     }
     let mode = util::normalize_mode(a.get(3, "mode"));
-    util::makedirs_parent(&target, owner(a, 1, "user").as_ref(), owner(a, 2, "group").as_ref(), mode.as_deref()).map_err(failed)?;
+    util::makedirs_parent(
+        &target,
+        owner(a, 1, "user").as_ref(),
+        owner(a, 2, "group").as_ref(),
+        mode.as_deref(),
+    )
+    .map_err(failed)?;
     Ok(Value::None)
 }
 
@@ -141,24 +183,45 @@ fn stats(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = path_arg(a, "stats", 0, "path")?;
     let follow = a.bool(2, "follow_symlinks", true);
     let st = stats_of(&p, follow)?;
-    let md = if follow { fs::metadata(&p) } else { fs::symlink_metadata(&p) }.map_err(|e| failed(util::os_error(&e, &p)))?;
+    let md = if follow {
+        fs::metadata(&p)
+    } else {
+        fs::symlink_metadata(&p)
+    }
+    .map_err(|e| failed(util::os_error(&e, &p)))?;
     let mut d = Dict::new();
     d.insert("inode", Value::Int(md.ino() as i64));
     d.insert("uid", Value::Int(i64::from(st.uid)));
     d.insert("gid", Value::Int(i64::from(st.gid)));
     d.insert("group", Value::from(st.group.clone()));
     d.insert("user", Value::from(st.user.clone()));
-    d.insert("atime", Value::Float(md.atime() as f64 + md.atime_nsec() as f64 / 1e9));
-    d.insert("mtime", Value::Float(md.mtime() as f64 + md.mtime_nsec() as f64 / 1e9));
-    d.insert("ctime", Value::Float(md.ctime() as f64 + md.ctime_nsec() as f64 / 1e9));
+    d.insert(
+        "atime",
+        Value::Float(md.atime() as f64 + md.atime_nsec() as f64 / 1e9),
+    );
+    d.insert(
+        "mtime",
+        Value::Float(md.mtime() as f64 + md.mtime_nsec() as f64 / 1e9),
+    );
+    d.insert(
+        "ctime",
+        Value::Float(md.ctime() as f64 + md.ctime_nsec() as f64 / 1e9),
+    );
     d.insert("size", Value::Int(st.size as i64));
     d.insert("mode", Value::from(st.mode.clone()));
     if let Some(h) = a.get(1, "hash_type").filter(|v| v.truthy()) {
         let data = fs::read(&p).map_err(|e| failed(util::os_error(&e, &p)))?;
-        d.insert("sum", Value::from(util::hash_hex(&data, &h.to_py_str()).unwrap_or_default()));
+        d.insert(
+            "sum",
+            Value::from(util::hash_hex(&data, &h.to_py_str()).unwrap_or_default()),
+        );
     }
     d.insert("type", Value::from(st.kind));
-    let target = if follow { fs::canonicalize(&p).unwrap_or(p.clone()) } else { p.clone() };
+    let target = if follow {
+        fs::canonicalize(&p).unwrap_or(p.clone())
+    } else {
+        p.clone()
+    };
     d.insert("target", Value::from(target.display().to_string()));
     Ok(Value::Dict(d))
 }
@@ -175,7 +238,9 @@ fn get_hash(_: &RunContext, a: &Args) -> Result<Value, CallError> {
 fn contains(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = path_arg(a, "contains", 0, "path")?;
     let text = a.str(1, "text").unwrap_or_default();
-    Ok(Value::Bool(fs::read(&p).is_ok_and(|d| util::decode(&d).contains(&text))))
+    Ok(Value::Bool(
+        fs::read(&p).is_ok_and(|d| util::decode(&d).contains(&text)),
+    ))
 }
 
 fn search(_: &RunContext, a: &Args) -> Result<Value, CallError> {
@@ -196,15 +261,23 @@ fn search(_: &RunContext, a: &Args) -> Result<Value, CallError> {
 
 fn basename(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = a.require("basename", 0, "path")?.to_py_str();
-    Ok(Value::Str(p.rsplit('/').next().unwrap_or_default().to_string()))
+    Ok(Value::Str(
+        p.rsplit('/').next().unwrap_or_default().to_string(),
+    ))
 }
 
 fn dirname(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = a.require("dirname", 0, "path")?.to_py_str();
-    let Some(i) = p.rfind('/') else { return Ok(Value::Str(String::new())) };
+    let Some(i) = p.rfind('/') else {
+        return Ok(Value::Str(String::new()));
+    };
     let head = &p[..=i];
     let trimmed = head.trim_end_matches('/');
-    Ok(Value::Str(if trimmed.is_empty() { head.to_string() } else { trimmed.to_string() }))
+    Ok(Value::Str(if trimmed.is_empty() {
+        head.to_string()
+    } else {
+        trimmed.to_string()
+    }))
 }
 
 fn join(_: &RunContext, a: &Args) -> Result<Value, CallError> {
@@ -229,27 +302,37 @@ fn normpath(_: &RunContext, a: &Args) -> Result<Value, CallError> {
 
 fn get_mode(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = path_arg(a, "get_mode", 0, "path")?;
-    Ok(Value::Str(stats_of(&p, a.bool(1, "follow_symlinks", true))?.mode))
+    Ok(Value::Str(
+        stats_of(&p, a.bool(1, "follow_symlinks", true))?.mode,
+    ))
 }
 
 fn get_user(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = path_arg(a, "get_user", 0, "path")?;
-    Ok(Value::Str(stats_of(&p, a.bool(1, "follow_symlinks", true))?.user))
+    Ok(Value::Str(
+        stats_of(&p, a.bool(1, "follow_symlinks", true))?.user,
+    ))
 }
 
 fn get_group(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = path_arg(a, "get_group", 0, "path")?;
-    Ok(Value::Str(stats_of(&p, a.bool(1, "follow_symlinks", true))?.group))
+    Ok(Value::Str(
+        stats_of(&p, a.bool(1, "follow_symlinks", true))?.group,
+    ))
 }
 
 fn get_uid(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = path_arg(a, "get_uid", 0, "path")?;
-    Ok(Value::Int(i64::from(stats_of(&p, a.bool(1, "follow_symlinks", true))?.uid)))
+    Ok(Value::Int(i64::from(
+        stats_of(&p, a.bool(1, "follow_symlinks", true))?.uid,
+    )))
 }
 
 fn get_gid(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let p = path_arg(a, "get_gid", 0, "path")?;
-    Ok(Value::Int(i64::from(stats_of(&p, a.bool(1, "follow_symlinks", true))?.gid)))
+    Ok(Value::Int(i64::from(
+        stats_of(&p, a.bool(1, "follow_symlinks", true))?.gid,
+    )))
 }
 
 fn readlink(_: &RunContext, a: &Args) -> Result<Value, CallError> {
@@ -261,7 +344,9 @@ fn readlink(_: &RunContext, a: &Args) -> Result<Value, CallError> {
         return Err(failed("A valid link was not specified."));
     }
     if a.bool(1, "canonicalize", false) {
-        return Ok(Value::Str(fs::canonicalize(&p).unwrap_or(p).display().to_string()));
+        return Ok(Value::Str(
+            fs::canonicalize(&p).unwrap_or(p).display().to_string(),
+        ));
     }
     let t = fs::read_link(&p).map_err(|e| failed(util::os_error(&e, &p)))?;
     Ok(Value::Str(t.display().to_string()))
@@ -276,7 +361,11 @@ fn readdir(_: &RunContext, a: &Args) -> Result<Value, CallError> {
         return Err(failed("A valid directory was not specified."));
     }
     let mut names: Vec<String> = fs::read_dir(&p)
-        .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .collect()
+        })
         .unwrap_or_default();
     names.sort();
     let mut out = vec![Value::from("."), Value::from("..")];
@@ -294,7 +383,10 @@ fn find(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     while let Some(dir) = stack.pop() {
         let md = fs::symlink_metadata(&dir);
         let is_dir = md.as_ref().is_ok_and(|m| m.is_dir());
-        let fname = dir.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        let fname = dir
+            .file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
         let type_ok = match ftype.as_deref() {
             Some("f") => md.as_ref().is_ok_and(|m| m.is_file()),
             Some("d") => is_dir,

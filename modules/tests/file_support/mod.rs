@@ -41,8 +41,10 @@ impl Env {
         let sandbox = tmp.path().join("sandbox");
         std::fs::create_dir_all(&roots).expect("mkdir");
         std::fs::create_dir_all(&sandbox).expect("mkdir");
-        let files: Arc<dyn FileClient> =
-            Arc::new(RootsFileClient::new(vec![("base".into(), vec![roots.clone()])]));
+        let files: Arc<dyn FileClient> = Arc::new(RootsFileClient::new(vec![(
+            "base".into(),
+            vec![roots.clone()],
+        )]));
         let caller: Arc<dyn Caller> = Arc::new(NoCaller);
         let mut grains = Dict::new();
         grains.insert("id", Value::from("web1"));

@@ -35,28 +35,41 @@ pub(crate) fn blockreplace_file(path: &Path, o: &BlockOpts<'_>) -> Result<String
     }
     let data = fs::read(path).map_err(|_| format!("File not found: {}", path.display()))?;
     if !util::is_text(&data) {
-        return Err(format!("Cannot perform string replacements on a binary file: {}", path.display()));
+        return Err(format!(
+            "Cannot perform string replacements on a binary file: {}",
+            path.display()
+        ));
     }
     let text = util::decode(&data);
     let append_newline = o.append_newline.unwrap_or(!o.content.ends_with('\n'));
-    let split_content: Vec<&str> = o.content.split("\r\n").flat_map(|l| l.split('\n')).collect();
-    let add_content = |linesep: &str, lines: &mut Vec<String>, include_start: bool, end_line: Option<&str>| {
-        let end = format!("{}{linesep}", end_line.unwrap_or(o.marker_end).trim_end_matches(['\r', '\n']));
-        if include_start {
-            lines.push(format!("{}{linesep}", o.marker_start));
-        }
-        let n = split_content.len();
-        for (i, l) in split_content.iter().enumerate() {
-            if i + 1 != n {
-                lines.push(format!("{l}{linesep}"));
-            } else if append_newline {
-                lines.push(format!("{l}{linesep}"));
-                lines.push(end.clone());
-            } else {
-                lines.push(format!("{l}{end}"));
+    let split_content: Vec<&str> = o
+        .content
+        .split("\r\n")
+        .flat_map(|l| l.split('\n'))
+        .collect();
+    let add_content =
+        |linesep: &str, lines: &mut Vec<String>, include_start: bool, end_line: Option<&str>| {
+            let end = format!(
+                "{}{linesep}",
+                end_line
+                    .unwrap_or(o.marker_end)
+                    .trim_end_matches(['\r', '\n'])
+            );
+            if include_start {
+                lines.push(format!("{}{linesep}", o.marker_start));
             }
-        }
-    };
+            let n = split_content.len();
+            for (i, l) in split_content.iter().enumerate() {
+                if i + 1 != n {
+                    lines.push(format!("{l}{linesep}"));
+                } else if append_newline {
+                    lines.push(format!("{l}{linesep}"));
+                    lines.push(end.clone());
+                } else {
+                    lines.push(format!("{l}{end}"));
+                }
+            }
+        };
     let mut orig: Vec<String> = Vec::new();
     let mut new: Vec<String> = Vec::new();
     let mut in_block = false;
@@ -143,9 +156,13 @@ pub(crate) fn blockreplace(call: &StateCall<'_>) -> StateReturn {
     if let Err(m) = check_file(&name) {
         return ret.fail(m);
     }
-    let marker_start = arg_str(call, "marker_start").unwrap_or_else(|| "#-- start managed zone --".into());
-    let marker_end = arg_str(call, "marker_end").unwrap_or_else(|| "#-- end managed zone --".into());
-    let mut content = arg(call, "content").map(Value::to_py_str).unwrap_or_default();
+    let marker_start =
+        arg_str(call, "marker_start").unwrap_or_else(|| "#-- start managed zone --".into());
+    let marker_end =
+        arg_str(call, "marker_end").unwrap_or_else(|| "#-- end managed zone --".into());
+    let mut content = arg(call, "content")
+        .map(Value::to_py_str)
+        .unwrap_or_default();
     if let Some(acc) = super::accumulated::get(&ret.name) {
         for (_, texts) in acc.iter() {
             if let Value::List(items) = texts {
@@ -160,14 +177,24 @@ pub(crate) fn blockreplace(call: &StateCall<'_>) -> StateReturn {
         }
     }
     if let Some(src) = arg(call, "source") {
-        let text = match super::managed::source_list(call, src).and_then(|s| super::managed::fetch_source(call, &s)) {
+        let text = match super::managed::source_list(call, src)
+            .and_then(|s| super::managed::fetch_source(call, &s))
+        {
             Ok(d) => util::decode(&d),
             Err(_) => return ret.fail(format!("Failed to load template file {}", src.to_py_str())),
         };
         let text = match arg_str(call, "template") {
             Some(t) => {
                 let (path, _) = super::parse_salt_url(&src.to_py_str());
-                match super::managed::render_template(call, &t, &text, &path, &rsalt_data::Dict::new(), arg(call, "defaults").and_then(Value::as_dict), arg(call, "context").and_then(Value::as_dict)) {
+                match super::managed::render_template(
+                    call,
+                    &t,
+                    &text,
+                    &path,
+                    &rsalt_data::Dict::new(),
+                    arg(call, "defaults").and_then(Value::as_dict),
+                    arg(call, "context").and_then(Value::as_dict),
+                ) {
                     Ok(s) => s,
                     Err(e) => return ret.fail(e),
                 }
@@ -177,7 +204,10 @@ pub(crate) fn blockreplace(call: &StateCall<'_>) -> StateReturn {
         content.push_str(&text);
     }
     let backup = backup_arg(call, ".bak");
-    let (ibm, iam) = (arg_str(call, "insert_before_match"), arg_str(call, "insert_after_match"));
+    let (ibm, iam) = (
+        arg_str(call, "insert_before_match"),
+        arg_str(call, "insert_after_match"),
+    );
     let o = BlockOpts {
         marker_start: &marker_start,
         marker_end: &marker_end,
@@ -191,10 +221,19 @@ pub(crate) fn blockreplace(call: &StateCall<'_>) -> StateReturn {
         append_newline: arg(call, "append_newline").map(Value::truthy),
     };
     match blockreplace_file(&name, &o) {
-        Err(e) => ret.with_comment(format!("Encountered error managing block: {e}. See the log for details.")),
+        Err(e) => ret.with_comment(format!(
+            "Encountered error managing block: {e}. See the log for details."
+        )),
         Ok(diff) if !diff.is_empty() => {
             let show = arg_bool(call, "show_changes", true);
-            ret.changes.insert("diff", if show { Value::from(diff) } else { Value::Bool(true) });
+            ret.changes.insert(
+                "diff",
+                if show {
+                    Value::from(diff)
+                } else {
+                    Value::Bool(true)
+                },
+            );
             if call.test {
                 ret.result = None;
                 ret.comment = "Changes would be made".into();

@@ -148,7 +148,13 @@ impl<'a, T: Eq + Hash> Matcher<'a, T> {
         if let Some(first) = codes.first_mut() {
             if first.0 == "equal" {
                 let (tag, i1, i2, j1, j2) = *first;
-                *first = (tag, i1.max(i2.saturating_sub(n)), i2, j1.max(j2.saturating_sub(n)), j2);
+                *first = (
+                    tag,
+                    i1.max(i2.saturating_sub(n)),
+                    i2,
+                    j1.max(j2.saturating_sub(n)),
+                    j2,
+                );
             }
         }
         if let Some(last) = codes.last_mut() {
@@ -169,7 +175,7 @@ impl<'a, T: Eq + Hash> Matcher<'a, T> {
             }
             group.push((tag, i1, i2, j1, j2));
         }
-        if !group.is_empty() && !(group.len() == 1 && group[0].0 == "equal") {
+        if !(group.is_empty() || group.len() == 1 && group[0].0 == "equal") {
             groups.push(group);
         }
         groups

@@ -8,7 +8,14 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const RECURSE_TYPES: &[&str] = &["user", "group", "mode", "ignore_files", "ignore_dirs", "silent"];
+const RECURSE_TYPES: &[&str] = &[
+    "user",
+    "group",
+    "mode",
+    "ignore_files",
+    "ignore_dirs",
+    "silent",
+];
 
 /// `_get_recurse_set`.
 fn recurse_set(v: Option<&Value>) -> Result<BTreeSet<String>, String> {
@@ -19,10 +26,16 @@ fn recurse_set(v: Option<&Value>) -> Result<BTreeSet<String>, String> {
         return Err("\"recurse\" must be formed as a list of strings".into());
     };
     let set: BTreeSet<String> = items.iter().map(Value::to_py_str).collect();
-    if items.iter().any(|i| !matches!(i, Value::Str(_))) || !set.iter().all(|s| RECURSE_TYPES.contains(&s.as_str())) {
+    if items.iter().any(|i| !matches!(i, Value::Str(_)))
+        || !set.iter().all(|s| RECURSE_TYPES.contains(&s.as_str()))
+    {
         return Err(format!(
             "Types for \"recurse\" limited to {}.",
-            RECURSE_TYPES.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ")
+            RECURSE_TYPES
+                .iter()
+                .map(|t| format!("\"{t}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if set.contains("ignore_files") && set.contains("ignore_dirs") {
@@ -67,7 +80,13 @@ pub(crate) fn walk(top: &Path, max_depth: Option<usize>) -> Vec<WalkEntry> {
     out
 }
 
-fn dir_meta(path: &Path, user: Option<&Owner>, group: Option<&Owner>, mode: Option<&str>, follow: bool) -> Dict {
+fn dir_meta(
+    path: &Path,
+    user: Option<&Owner>,
+    group: Option<&Owner>,
+    mode: Option<&str>,
+    follow: bool,
+) -> Dict {
     let mut ch = Dict::new();
     let Some(st) = util::stats(path, follow) else {
         ch.insert("directory", Value::from("new"));
@@ -102,7 +121,9 @@ fn keep_files(call: &StateCall<'_>, name: &Path) -> BTreeSet<PathBuf> {
         _ => Vec::new(),
     };
     for req in reqs {
-        let Some(target) = req.get("file").map(Value::to_py_str) else { continue };
+        let Some(target) = req.get("file").map(Value::to_py_str) else {
+            continue;
+        };
         let mut names: Vec<String> = lowstate
             .iter()
             .filter(|l| {
@@ -160,7 +181,11 @@ fn excluded(rel: &str, exclude_pat: Option<&str>) -> bool {
 }
 
 /// The paths `clean` removes (sorted).
-pub(crate) fn clean_list(root: &Path, keep: &BTreeSet<PathBuf>, exclude_pat: Option<&str>) -> Vec<PathBuf> {
+pub(crate) fn clean_list(
+    root: &Path,
+    keep: &BTreeSet<PathBuf>,
+    exclude_pat: Option<&str>,
+) -> Vec<PathBuf> {
     let rk = real_keep(root, keep);
     let mut out = Vec::new();
     for (r, dirs, files) in walk(root, None) {
@@ -169,7 +194,10 @@ pub(crate) fn clean_list(root: &Path, keep: &BTreeSet<PathBuf>, exclude_pat: Opt
             if rk.contains(&p) {
                 continue;
             }
-            let rel = p.strip_prefix(root).map(|x| x.display().to_string()).unwrap_or_default();
+            let rel = p
+                .strip_prefix(root)
+                .map(|x| x.display().to_string())
+                .unwrap_or_default();
             if excluded(&rel, exclude_pat) {
                 continue;
             }
@@ -192,7 +220,9 @@ pub(crate) fn directory(call: &StateCall<'_>) -> StateReturn {
     }
     let name = PathBuf::from(&name_s);
     let clean = arg_bool(call, "clean", false);
-    let max_depth = arg(call, "max_depth").and_then(Value::as_int).and_then(|i| usize::try_from(i).ok());
+    let max_depth = arg(call, "max_depth")
+        .and_then(Value::as_int)
+        .and_then(|i| usize::try_from(i).ok());
     if arg(call, "max_depth").is_some() && clean {
         return ret.fail("Cannot specify both max_depth and clean");
     }
@@ -222,23 +252,38 @@ pub(crate) fn directory(call: &StateCall<'_>) -> StateReturn {
     let follow = arg_bool(call, "follow_symlinks", false);
     let children_only = arg_bool(call, "children_only", false);
     let exclude_pat = arg_str(call, "exclude_pat");
-    if name.is_file() || (!allow_symlink && util::is_link(&name)) || (force && util::is_link(&name)) {
+    if name.is_file() || (!allow_symlink && util::is_link(&name)) || (force && util::is_link(&name))
+    {
         if let Some(backupname) = arg_str(call, "backupname") {
             let bp = PathBuf::from(&backupname);
             if util::lexists(&bp) {
                 if !force {
-                    return ret.fail(format!("File exists where the backup target {backupname} should go"));
+                    return ret.fail(format!(
+                        "File exists where the backup target {backupname} should go"
+                    ));
                 }
                 if call.test {
-                    ret.changes.insert("forced", Value::from(format!("Existing file at backup path {backupname} would be removed")));
+                    ret.changes.insert(
+                        "forced",
+                        Value::from(format!(
+                            "Existing file at backup path {backupname} would be removed"
+                        )),
+                    );
                 } else {
                     let _ = util::remove_path(&bp);
                 }
             }
             if call.test {
-                ret.changes.insert("backup", Value::from(format!("{name_s} would be renamed to {backupname}")));
-                ret.changes.insert(name_s.clone(), super::dict1("directory", Value::from("new")).into());
-                ret.comment = format!("{name_s} would be backed up and replaced with a new directory");
+                ret.changes.insert(
+                    "backup",
+                    Value::from(format!("{name_s} would be renamed to {backupname}")),
+                );
+                ret.changes.insert(
+                    name_s.clone(),
+                    super::dict1("directory", Value::from("new")).into(),
+                );
+                ret.comment =
+                    format!("{name_s} would be backed up and replaced with a new directory");
                 ret.result = None;
                 return ret;
             }
@@ -254,15 +299,23 @@ pub(crate) fn directory(call: &StateCall<'_>) -> StateReturn {
                 ("Directory", ())
             };
             if call.test {
-                ret.changes.insert("forced", Value::from(format!("{what} would be forcibly replaced")));
+                ret.changes.insert(
+                    "forced",
+                    Value::from(format!("{what} would be forcibly replaced")),
+                );
             } else {
                 let _ = util::remove_path(&name);
-                ret.changes.insert("forced", Value::from(format!("{what} was forcibly replaced")));
+                ret.changes.insert(
+                    "forced",
+                    Value::from(format!("{what} was forcibly replaced")),
+                );
             }
         } else if name.is_file() {
             return ret.fail(format!("Specified location {name_s} exists and is a file"));
         } else if util::is_link(&name) {
-            return ret.fail(format!("Specified location {name_s} exists and is a symlink"));
+            return ret.fail(format!(
+                "Specified location {name_s} exists and is a symlink"
+            ));
         }
     }
     let rset = match recurse_set(arg(call, "recurse")) {
@@ -277,16 +330,34 @@ pub(crate) fn directory(call: &StateCall<'_>) -> StateReturn {
     let recurse_err = recurse_set(arg(call, "recurse")).err();
     // _check_directory
     let mut tchanges = Dict::new();
-    let walk_l = if !rset.is_empty() || clean { walk(&name, max_depth) } else { Vec::new() };
+    let walk_l = if !rset.is_empty() || clean {
+        walk(&name, max_depth)
+    } else {
+        Vec::new()
+    };
     if !rset.is_empty() {
-        let ru = if rset.contains("user") { user.as_ref() } else { None };
-        let rg = if rset.contains("group") { group.as_ref() } else { None };
-        let (rdm, rfm) = if rset.contains("mode") { (dir_mode.as_deref(), file_mode.as_deref()) } else { (None, None) };
+        let ru = if rset.contains("user") {
+            user.as_ref()
+        } else {
+            None
+        };
+        let rg = if rset.contains("group") {
+            group.as_ref()
+        } else {
+            None
+        };
+        let (rdm, rfm) = if rset.contains("mode") {
+            (dir_mode.as_deref(), file_mode.as_deref())
+        } else {
+            (None, None)
+        };
         for (root, dirs, files) in &walk_l {
             if !rset.contains("ignore_files") {
                 for f in files {
                     let p = root.join(f);
-                    let Some(st) = util::stats(&p, follow) else { continue };
+                    let Some(st) = util::stats(&p, follow) else {
+                        continue;
+                    };
                     let mut fc = Dict::new();
                     if let Some(u) = ru {
                         if !u.matches(&st.user, st.uid) {
@@ -320,12 +391,22 @@ pub(crate) fn directory(call: &StateCall<'_>) -> StateReturn {
         }
     }
     if !children_only {
-        let fc = dir_meta(&name, user.as_ref(), group.as_ref(), dir_mode.as_deref(), follow);
+        let fc = dir_meta(
+            &name,
+            user.as_ref(),
+            group.as_ref(),
+            dir_mode.as_deref(),
+            follow,
+        );
         if !fc.is_empty() {
             tchanges.insert(name_s.clone(), Value::Dict(fc));
         }
     }
-    let keep = if clean { keep_files(call, &name) } else { BTreeSet::new() };
+    let keep = if clean {
+        keep_files(call, &name)
+    } else {
+        BTreeSet::new()
+    };
     if clean {
         for (root, dirs, files) in &walk_l {
             for n in files.iter().chain(dirs.iter()) {
@@ -333,29 +414,46 @@ pub(crate) fn directory(call: &StateCall<'_>) -> StateReturn {
                 if keep.contains(&p) {
                     continue;
                 }
-                let rel = p.strip_prefix(&name).map(|x| x.display().to_string()).unwrap_or_default();
+                let rel = p
+                    .strip_prefix(&name)
+                    .map(|x| x.display().to_string())
+                    .unwrap_or_default();
                 if excluded(&rel, exclude_pat.as_deref()) {
                     continue;
                 }
-                tchanges.insert(p.display().to_string(), super::dict1("removed", Value::from("Removed due to clean")).into());
+                tchanges.insert(
+                    p.display().to_string(),
+                    super::dict1("removed", Value::from("Removed due to clean")).into(),
+                );
             }
         }
     }
     if !name.is_dir() {
-        tchanges.insert(name_s.clone(), super::dict1("directory", Value::from("new")).into());
+        tchanges.insert(
+            name_s.clone(),
+            super::dict1("directory", Value::from("new")).into(),
+        );
     }
     let (tresult, tcomment) = if !tchanges.is_empty() {
         let mut c = String::from("The following files will be changed:\n");
         for (k, v) in tchanges.iter() {
             if let Value::Dict(d) = v {
                 for (kk, vv) in d.iter() {
-                    c.push_str(&format!("{}: {} - {}\n", k.to_json_key(), kk.to_json_key(), vv.to_py_str()));
+                    c.push_str(&format!(
+                        "{}: {} - {}\n",
+                        k.to_json_key(),
+                        kk.to_json_key(),
+                        vv.to_py_str()
+                    ));
                 }
             }
         }
         (None, c)
     } else {
-        (Some(true), format!("The directory {name_s} is in the correct state"))
+        (
+            Some(true),
+            format!("The directory {name_s} is in the correct state"),
+        )
     };
     for (k, v) in tchanges.iter() {
         ret.changes.insert(k.clone(), v.clone());
@@ -373,7 +471,9 @@ pub(crate) fn directory(call: &StateCall<'_>) -> StateReturn {
     if !name.is_dir() {
         if !name.parent().is_some_and(Path::is_dir) {
             if arg_bool(call, "makedirs", false) {
-                if let Err(e) = util::makedirs_parent(&name, user.as_ref(), group.as_ref(), dir_mode.as_deref()) {
+                if let Err(e) =
+                    util::makedirs_parent(&name, user.as_ref(), group.as_ref(), dir_mode.as_deref())
+                {
                     return ret.fail(e);
                 }
             } else {
@@ -386,12 +486,27 @@ pub(crate) fn directory(call: &StateCall<'_>) -> StateReturn {
         if !name.is_dir() {
             return ret.fail(format!("Failed to create directory {name_s}"));
         }
-        ret.changes.insert(name_s.clone(), super::dict1("directory", Value::from("new")).into());
+        ret.changes.insert(
+            name_s.clone(),
+            super::dict1("directory", Value::from("new")).into(),
+        );
         return ret;
     }
     if !children_only {
-        let perms = Perms { user: user.as_ref(), group: group.as_ref(), mode: dir_mode.as_deref(), follow_symlinks: follow };
-        util::check_perms(&name, &mut ret.changes, &mut ret.result, &mut ret.comment, &perms, false);
+        let perms = Perms {
+            user: user.as_ref(),
+            group: group.as_ref(),
+            mode: dir_mode.as_deref(),
+            follow_symlinks: follow,
+        };
+        util::check_perms(
+            &name,
+            &mut ret.changes,
+            &mut ret.result,
+            &mut ret.comment,
+            &perms,
+            false,
+        );
     }
     if let Some(e) = recurse_err {
         ret.result = Some(false);
@@ -405,7 +520,10 @@ pub(crate) fn directory(call: &StateCall<'_>) -> StateReturn {
                 Some(u) if u.uid().is_some() => ru = Some(u),
                 Some(u) => {
                     ret.result = Some(false);
-                    ret.comment = format!("Failed to enforce ownership for user {} (user does not exist)", u.text());
+                    ret.comment = format!(
+                        "Failed to enforce ownership for user {} (user does not exist)",
+                        u.text()
+                    );
                 }
                 None => {
                     ret.result = Some(false);
@@ -418,7 +536,8 @@ pub(crate) fn directory(call: &StateCall<'_>) -> StateReturn {
                 Some(g) if g.gid().is_some() => rg = Some(g),
                 Some(g) => {
                     ret.result = Some(false);
-                    ret.comment = format!("Failed to enforce group ownership for group {}", g.text());
+                    ret.comment =
+                        format!("Failed to enforce group ownership for group {}", g.text());
                 }
                 None => {
                     ret.result = Some(false);
@@ -426,21 +545,49 @@ pub(crate) fn directory(call: &StateCall<'_>) -> StateReturn {
                 }
             }
         }
-        let (rdm, rfm) = if rset.contains("mode") { (dir_mode.as_deref(), file_mode.as_deref()) } else { (None, None) };
+        let (rdm, rfm) = if rset.contains("mode") {
+            (dir_mode.as_deref(), file_mode.as_deref())
+        } else {
+            (None, None)
+        };
         if rset.contains("silent") {
             ret.changes = super::dict1("recursion", Value::from("Changes silenced"));
         }
         for (root, dirs, files) in &walk_l {
             if !rset.contains("ignore_files") {
                 for f in files {
-                    let perms = Perms { user: ru, group: rg, mode: rfm, follow_symlinks: follow };
-                    util::check_perms(&root.join(f), &mut ret.changes, &mut ret.result, &mut ret.comment, &perms, false);
+                    let perms = Perms {
+                        user: ru,
+                        group: rg,
+                        mode: rfm,
+                        follow_symlinks: follow,
+                    };
+                    util::check_perms(
+                        &root.join(f),
+                        &mut ret.changes,
+                        &mut ret.result,
+                        &mut ret.comment,
+                        &perms,
+                        false,
+                    );
                 }
             }
             if !rset.contains("ignore_dirs") {
                 for d in dirs {
-                    let perms = Perms { user: ru, group: rg, mode: rdm, follow_symlinks: follow };
-                    util::check_perms(&root.join(d), &mut ret.changes, &mut ret.result, &mut ret.comment, &perms, false);
+                    let perms = Perms {
+                        user: ru,
+                        group: rg,
+                        mode: rdm,
+                        follow_symlinks: follow,
+                    };
+                    util::check_perms(
+                        &root.join(d),
+                        &mut ret.changes,
+                        &mut ret.result,
+                        &mut ret.comment,
+                        &perms,
+                        false,
+                    );
                 }
             }
         }

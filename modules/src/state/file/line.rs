@@ -30,14 +30,19 @@ fn assert_occurrence(probe: &[String], target: &str) -> Result<(), String> {
         1 => return Ok(()),
         _ => "more than",
     };
-    Err(format!("Found {msg} expected occurrences in \"{target}\" expression"))
+    Err(format!(
+        "Found {msg} expected occurrences in \"{target}\" expression"
+    ))
 }
 
 fn set_line_indent(src: &str, line: &str, indent: bool) -> String {
     if !indent {
         return line.to_string();
     }
-    let idt: String = src.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    let idt: String = src
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
     format!("{idt}{}", line.trim_start())
 }
 
@@ -102,7 +107,10 @@ fn set_line(mut lines: Vec<String>, o: &LineOpts<'_>) -> Result<Vec<String>, Str
         }
         "insert" => {
             if o.before.is_none() && o.after.is_none() && o.location.is_none() {
-                return Err("On insert either \"location\" or \"before/after\" conditions are required.".into());
+                return Err(
+                    "On insert either \"location\" or \"before/after\" conditions are required."
+                        .into(),
+                );
             }
             if let Some(loc) = o.location.filter(|l| !l.is_empty()) {
                 if loc == "end" {
@@ -130,7 +138,9 @@ fn set_line(mut lines: Vec<String>, o: &LineOpts<'_>) -> Result<Vec<String>, Str
                 assert_occurrence(&a, "after")?;
                 let idx = index_of(&lines, &a[0]);
                 let next = lines.get(idx + 1);
-                if next.is_none_or(|n| n.trim_end_matches(['\r', '\n']) != content.trim_end_matches(['\r', '\n'])) {
+                if next.is_none_or(|n| {
+                    n.trim_end_matches(['\r', '\n']) != content.trim_end_matches(['\r', '\n'])
+                }) {
                     let l = set_line_indent(&lines[idx], content, o.indent);
                     lines.insert(idx + 1, l);
                 }
@@ -138,8 +148,14 @@ fn set_line(mut lines: Vec<String>, o: &LineOpts<'_>) -> Result<Vec<String>, Str
                 let b = before.unwrap_or_default();
                 assert_occurrence(&b, "before")?;
                 let idx = index_of(&lines, &b[0]);
-                let prev = if idx == 0 { lines.last() } else { lines.get(idx - 1) };
-                if prev.is_none_or(|p| p.trim_end_matches(['\r', '\n']) != content.trim_end_matches(['\r', '\n'])) {
+                let prev = if idx == 0 {
+                    lines.last()
+                } else {
+                    lines.get(idx - 1)
+                };
+                if prev.is_none_or(|p| {
+                    p.trim_end_matches(['\r', '\n']) != content.trim_end_matches(['\r', '\n'])
+                }) {
                     let l = set_line_indent(&lines[idx], content, o.indent);
                     lines.insert(idx, l);
                 }
@@ -161,22 +177,35 @@ fn set_line(mut lines: Vec<String>, o: &LineOpts<'_>) -> Result<Vec<String>, Str
                     } else if ai + 2 == bi {
                         lines[ai + 1] = set_line_indent(&lines[ai], content, o.indent);
                     } else {
-                        return Err("Found more than one line between boundaries \"before\" and \"after\".".into());
+                        return Err(
+                            "Found more than one line between boundaries \"before\" and \"after\"."
+                                .into(),
+                        );
                     }
                 }
             } else if nonempty(&before) {
                 let b = before.unwrap_or_default();
                 assert_occurrence(&b, "before")?;
                 let bi = index_of(&lines, &b[0]);
-                if bi == 0 || lines[bi - 1].trim_end_matches(['\r', '\n']) != content.trim_end_matches(['\r', '\n']) {
-                    let src = if bi == 0 { lines.last().cloned().unwrap_or_default() } else { lines[bi - 1].clone() };
+                if bi == 0
+                    || lines[bi - 1].trim_end_matches(['\r', '\n'])
+                        != content.trim_end_matches(['\r', '\n'])
+                {
+                    let src = if bi == 0 {
+                        lines.last().cloned().unwrap_or_default()
+                    } else {
+                        lines[bi - 1].clone()
+                    };
                     lines.insert(bi, set_line_indent(&src, content, o.indent));
                 }
             } else if nonempty(&after) {
                 let a = after.unwrap_or_default();
                 assert_occurrence(&a, "after")?;
                 let ai = index_of(&lines, &a[0]);
-                if ai + 1 >= lines.len() || lines[ai + 1].trim_end_matches(['\r', '\n']) != content.trim_end_matches(['\r', '\n']) {
+                if ai + 1 >= lines.len()
+                    || lines[ai + 1].trim_end_matches(['\r', '\n'])
+                        != content.trim_end_matches(['\r', '\n'])
+                {
                     let l = set_line_indent(&lines[ai], content, o.indent);
                     lines.insert(ai + 1, l);
                 }
@@ -192,23 +221,36 @@ fn set_line(mut lines: Vec<String>, o: &LineOpts<'_>) -> Result<Vec<String>, Str
 /// Reads a file in Python text mode (universal newlines) as `readlines()`.
 fn read_text_lines(path: &Path) -> Result<Vec<String>, String> {
     let data = fs::read(path).map_err(|e| util::os_error(&e, path))?;
-    let text = util::decode(&data).replace("\r\n", "\n").replace('\r', "\n");
+    let text = util::decode(&data)
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
     Ok(difflib::readlines(&text))
 }
 
 /// `file.line` (execution function): returns the diff (or "changed" marker) and writes
 /// unless `test`.
-fn line_file(path: &Path, o: &LineOpts<'_>, show_changes: bool, backup: bool, test: bool) -> Result<Option<String>, String> {
+fn line_file(
+    path: &Path,
+    o: &LineOpts<'_>,
+    show_changes: bool,
+    backup: bool,
+    test: bool,
+) -> Result<Option<String>, String> {
     let path = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if !path.is_file() {
-        return Err(format!("File \"{}\" does not exists or is not a file.", path.display()));
+        return Err(format!(
+            "File \"{}\" does not exists or is not a file.",
+            path.display()
+        ));
     }
     let orig = read_text_lines(&path)?;
     let mut body = orig.clone();
     if body.last().is_some_and(|l| !get_eol(l).is_empty()) {
         body.push(String::new());
     }
-    if fs::metadata(&path).map(|m| m.len()).unwrap_or(0) == 0 && matches!(o.mode, "delete" | "replace") {
+    if fs::metadata(&path).map(|m| m.len()).unwrap_or(0) == 0
+        && matches!(o.mode, "delete" | "replace")
+    {
         body = Vec::new();
     }
     let mut body = set_line(body, o)?;
@@ -268,7 +310,12 @@ pub(crate) fn line(call: &StateCall<'_>) -> StateReturn {
     if !matches!(mode.as_str(), "insert" | "ensure" | "delete" | "replace") {
         return ret.fail(format!("Unknown mode: \"{mode}\""));
     }
-    let (m, loc, b, a) = (arg_str(call, "match"), arg_str(call, "location"), arg_str(call, "before"), arg_str(call, "after"));
+    let (m, loc, b, a) = (
+        arg_str(call, "match"),
+        arg_str(call, "location"),
+        arg_str(call, "before"),
+        arg_str(call, "after"),
+    );
     let o = LineOpts {
         content: content.as_deref(),
         match_: m.as_deref(),
@@ -282,7 +329,14 @@ pub(crate) fn line(call: &StateCall<'_>) -> StateReturn {
     match line_file(&name, &o, show, arg_bool(call, "backup", false), call.test) {
         Err(e) => ret.fail(e),
         Ok(Some(diff)) => {
-            ret.changes.insert("diff", if show { Value::from(diff) } else { Value::Bool(true) });
+            ret.changes.insert(
+                "diff",
+                if show {
+                    Value::from(diff)
+                } else {
+                    Value::Bool(true)
+                },
+            );
             if call.test {
                 ret.result = None;
                 ret.comment = "Changes would be made".into();
@@ -332,7 +386,12 @@ pub(crate) fn append(call: &StateCall<'_>, prepend: bool) -> StateReturn {
     }
     if arg_bool(call, "makedirs", false) {
         if call.test {
-            ret.comment = format!("Directory {} is set to be updated", name.parent().map(|p| p.display().to_string()).unwrap_or_default());
+            ret.comment = format!(
+                "Directory {} is set to be updated",
+                name.parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            );
             ret.result = None;
         } else if let Err(e) = util::makedirs_parent(&name, None, None, None) {
             return ret.fail(e);
@@ -346,7 +405,10 @@ pub(crate) fn append(call: &StateCall<'_>, prepend: bool) -> StateReturn {
             r.changes.insert("new", Value::from(n.clone()));
             return r;
         }
-        if !name.is_absolute() || !name.parent().is_some_and(Path::is_dir) || util::touch_new(&name, 0o666 & !util::umask()).is_err() {
+        if !name.is_absolute()
+            || !name.parent().is_some_and(Path::is_dir)
+            || util::touch_new(&name, 0o666 & !util::umask()).is_err()
+        {
             return ret.fail(m);
         }
     }
@@ -359,7 +421,9 @@ pub(crate) fn append(call: &StateCall<'_>, prepend: bool) -> StateReturn {
         chunks.clear();
         for s in srcs {
             let url = s.to_py_str();
-            let text = match super::managed::source_list(call, &s).and_then(|src| super::managed::fetch_source(call, &src)) {
+            let text = match super::managed::source_list(call, &s)
+                .and_then(|src| super::managed::fetch_source(call, &src))
+            {
                 Ok(d) => util::decode(&d),
                 Err(_) => return ret.fail(format!("Failed to load template file {url}")),
             };
@@ -368,7 +432,15 @@ pub(crate) fn append(call: &StateCall<'_>, prepend: bool) -> StateReturn {
                     let (path, _) = super::parse_salt_url(&url);
                     let defaults = arg(call, "defaults").and_then(Value::as_dict);
                     let context = arg(call, "context").and_then(Value::as_dict);
-                    match super::managed::render_template(call, &t, &text, &path, &rsalt_data::Dict::new(), defaults, context) {
+                    match super::managed::render_template(
+                        call,
+                        &t,
+                        &text,
+                        &path,
+                        &rsalt_data::Dict::new(),
+                        defaults,
+                        context,
+                    ) {
                         Ok(s) => s,
                         Err(e) => return ret.fail(e),
                     }
@@ -388,7 +460,11 @@ pub(crate) fn append(call: &StateCall<'_>, prepend: bool) -> StateReturn {
         let slines = util::py_splitlines(&text, false);
         let mut add = Vec::new();
         for chunk in &chunks {
-            let pat = if ignore_ws { whitespace_split_regex(chunk) } else { chunk.clone() };
+            let pat = if ignore_ws {
+                whitespace_split_regex(chunk)
+            } else {
+                chunk.clone()
+            };
             if search(&data, &pat) {
                 continue;
             }
@@ -407,7 +483,8 @@ pub(crate) fn append(call: &StateCall<'_>, prepend: bool) -> StateReturn {
             ret.comment = format!("File {n} is set to be updated");
             ret.result = None;
             if slines != nlines {
-                ret.changes.insert("diff", Value::from(diff(&slines, &nlines)));
+                ret.changes
+                    .insert("diff", Value::from(diff(&slines, &nlines)));
             } else {
                 ret.comment = format!("File {n} is in correct state");
                 ret.result = Some(true);
@@ -430,7 +507,9 @@ pub(crate) fn append(call: &StateCall<'_>, prepend: bool) -> StateReturn {
         } else {
             ret.comment = format!("File {n} is in correct state");
         }
-        let after = fs::read(&name).map(|d| util::decode(&d)).unwrap_or_default();
+        let after = fs::read(&name)
+            .map(|d| util::decode(&d))
+            .unwrap_or_default();
         let nl = util::py_splitlines(&after, false);
         if slines != nl {
             ret.changes.insert("diff", Value::from(diff(&slines, &nl)));
@@ -455,7 +534,8 @@ pub(crate) fn append(call: &StateCall<'_>, prepend: bool) -> StateReturn {
         nlines.extend(slines.iter().cloned());
         if slines != nlines {
             ret.comment = format!("File {n} is set to be updated");
-            ret.changes.insert("diff", Value::from(difflib::get_diff(&slines, &nlines)));
+            ret.changes
+                .insert("diff", Value::from(difflib::get_diff(&slines, &nlines)));
             ret.result = None;
         } else {
             ret.comment = format!("File {n} is in correct state");
@@ -464,7 +544,11 @@ pub(crate) fn append(call: &StateCall<'_>, prepend: bool) -> StateReturn {
         return ret;
     }
     let do_write = if header {
-        let head: Vec<String> = slines.iter().take(preface.len()).flat_map(|l| util::py_splitlines(l, false)).collect();
+        let head: Vec<String> = slines
+            .iter()
+            .take(preface.len())
+            .flat_map(|l| util::py_splitlines(l, false))
+            .collect();
         if head != preface {
             true
         } else {
@@ -481,12 +565,19 @@ pub(crate) fn append(call: &StateCall<'_>, prepend: bool) -> StateReturn {
             return ret.fail(util::os_error(&e, &name));
         }
     }
-    let after = fs::read(&name).map(|d| util::decode(&d)).unwrap_or_default();
+    let after = fs::read(&name)
+        .map(|d| util::decode(&d))
+        .unwrap_or_default();
     let nl = util::py_splitlines(&after, true);
     if slines != nl {
-        ret.changes.insert("diff", Value::from(difflib::get_diff(&slines, &nl)));
+        ret.changes
+            .insert("diff", Value::from(difflib::get_diff(&slines, &nl)));
     }
-    ret.comment = if count > 0 { format!("Prepended {count} lines") } else { format!("File {n} is in correct state") };
+    ret.comment = if count > 0 {
+        format!("Prepended {count} lines")
+    } else {
+        format!("File {n} is in correct state")
+    };
     ret.result = Some(true);
     ret
 }

@@ -2,7 +2,7 @@
 //! `file.recurse` and `file.serialize`).
 
 use super::util::{self, Owner, Perms};
-use super::{arg, arg_bool, arg_str, dict1, group_arg, new_ret, parse_salt_url, traverse, user_arg};
+use super::{arg, arg_bool, arg_str, group_arg, new_ret, parse_salt_url, traverse, user_arg};
 use crate::state::{StateCall, StateReturn};
 use rsalt_data::{Dict, Value};
 use std::fs;
@@ -88,10 +88,15 @@ pub(crate) fn manage_file(ret: &mut StateReturn, o: &ManageOpts<'_>) {
         };
         let link_kept = util::is_link(name) && !o.follow_symlinks;
         if let Some(src) = &o.sfn {
-            let current = if link_kept { None } else { read_bytes(&real_name) };
+            let current = if link_kept {
+                None
+            } else {
+                read_bytes(&real_name)
+            };
             if current.as_deref() != Some(src.as_slice()) {
                 if !o.show_changes {
-                    ret.changes.insert("diff", Value::from("<show_changes=False>"));
+                    ret.changes
+                        .insert("diff", Value::from("<show_changes=False>"));
                 } else {
                     let d = util::content_diff(&current.unwrap_or_default(), src);
                     if !d.is_empty() {
@@ -128,14 +133,21 @@ pub(crate) fn manage_file(ret: &mut StateReturn, o: &ManageOpts<'_>) {
             }
         }
         if link_kept {
-            let data = o.sfn.clone().or_else(|| o.contents.clone()).unwrap_or_default();
+            let data = o
+                .sfn
+                .clone()
+                .or_else(|| o.contents.clone())
+                .unwrap_or_default();
             let _ = fs::remove_file(name);
             if let Err(e) = util::copy_into(&data, name) {
                 ret.result = Some(false);
                 ret.comment = format!("Failed to commit change: {e}");
                 return;
             }
-            ret.changes.insert("diff", Value::from("Replace symbolic link with regular file"));
+            ret.changes.insert(
+                "diff",
+                Value::from("Replace symbolic link with regular file"),
+            );
         }
         let perms = Perms {
             user: o.user,
@@ -143,7 +155,14 @@ pub(crate) fn manage_file(ret: &mut StateReturn, o: &ManageOpts<'_>) {
             mode: o.mode.as_deref(),
             follow_symlinks: o.follow_symlinks,
         };
-        util::check_perms(name, &mut ret.changes, &mut ret.result, &mut ret.comment, &perms, o.test);
+        util::check_perms(
+            name,
+            &mut ret.changes,
+            &mut ret.result,
+            &mut ret.comment,
+            &perms,
+            o.test,
+        );
         if !ret.changes.is_empty() {
             ret.comment = format!("File {name_s} updated");
         } else if ret.result == Some(true) {
@@ -203,7 +222,8 @@ pub(crate) fn manage_file(ret: &mut StateReturn, o: &ManageOpts<'_>) {
             return;
         }
         if o.contents.is_none() {
-            ret.changes.insert("new", Value::from(format!("file {name_s} created")));
+            ret.changes
+                .insert("new", Value::from(format!("file {name_s} created")));
             ret.comment = "Empty file".into();
         } else {
             ret.changes.insert("diff", Value::from("New file"));
@@ -226,7 +246,14 @@ pub(crate) fn manage_file(ret: &mut StateReturn, o: &ManageOpts<'_>) {
         mode: Some(&mode),
         follow_symlinks: false,
     };
-    util::check_perms(name, &mut ret.changes, &mut ret.result, &mut ret.comment, &perms, false);
+    util::check_perms(
+        name,
+        &mut ret.changes,
+        &mut ret.result,
+        &mut ret.comment,
+        &perms,
+        false,
+    );
     if ret.comment.is_empty() {
         ret.comment = format!("File {name_s} updated");
     }
@@ -235,7 +262,11 @@ pub(crate) fn manage_file(ret: &mut StateReturn, o: &ManageOpts<'_>) {
 /// A resolved `source`: the URL as written and where its bytes come from.
 pub(crate) enum Src {
     /// `salt://path` in an environment.
-    Salt { url: String, path: String, env: String },
+    Salt {
+        url: String,
+        path: String,
+        env: String,
+    },
     /// A local file (`/path` or `file:///path`).
     Local { url: String, path: PathBuf },
 }
@@ -285,13 +316,17 @@ pub(crate) fn source_list(call: &StateCall<'_>, source: &Value) -> Result<Src, S
         Value::List(items) => {
             for item in items {
                 let url = match item {
-                    Value::Dict(d) if d.len() == 1 => {
-                        d.iter().next().map(|(k, _)| k.to_json_key()).unwrap_or_default()
-                    }
+                    Value::Dict(d) if d.len() == 1 => d
+                        .iter()
+                        .next()
+                        .map(|(k, _)| k.to_json_key())
+                        .unwrap_or_default(),
                     Value::Dict(_) => continue,
                     other => other.to_py_str(),
                 };
-                let Ok(src) = classify(&url, saltenv) else { continue };
+                let Ok(src) = classify(&url, saltenv) else {
+                    continue;
+                };
                 let found = match &src {
                     Src::Salt { path, env, .. } => {
                         call.ctx.files.find(env, path).is_some()
@@ -326,17 +361,76 @@ pub(crate) fn fetch_source(call: &StateCall<'_>, src: &Src) -> Result<Vec<u8>, S
 /// Keys of `file.managed`'s signature: everything else in the chunk reaches templates as
 /// `**kwargs`.
 const MANAGED_ARGS: &[&str] = &[
-    "name", "source", "source_hash", "source_hash_name", "keep_source", "user", "group",
-    "mode", "attrs", "template", "makedirs", "dir_mode", "context", "replace", "defaults",
-    "backup", "show_changes", "create", "contents", "tmp_dir", "tmp_ext", "contents_pillar",
-    "contents_grains", "contents_newline", "contents_delimiter", "encoding",
-    "encoding_errors", "allow_empty", "follow_symlinks", "check_cmd", "skip_verify",
-    "selinux", "win_owner", "win_perms", "win_deny_perms", "win_inheritance",
-    "win_perms_reset", "verify_ssl", "use_etag", "signature", "source_hash_sig",
-    "signed_by_any", "signed_by_all", "keyring", "gnupghome", "state", "fun", "order",
-    "require", "watch", "prereq", "onchanges", "onfail", "use", "listen", "require_in",
-    "watch_in", "prereq_in", "onchanges_in", "onfail_in", "use_in", "listen_in", "unless",
-    "onlyif", "creates", "check_cmd", "retry", "reload_modules", "failhard", "names",
+    "name",
+    "source",
+    "source_hash",
+    "source_hash_name",
+    "keep_source",
+    "user",
+    "group",
+    "mode",
+    "attrs",
+    "template",
+    "makedirs",
+    "dir_mode",
+    "context",
+    "replace",
+    "defaults",
+    "backup",
+    "show_changes",
+    "create",
+    "contents",
+    "tmp_dir",
+    "tmp_ext",
+    "contents_pillar",
+    "contents_grains",
+    "contents_newline",
+    "contents_delimiter",
+    "encoding",
+    "encoding_errors",
+    "allow_empty",
+    "follow_symlinks",
+    "check_cmd",
+    "skip_verify",
+    "selinux",
+    "win_owner",
+    "win_perms",
+    "win_deny_perms",
+    "win_inheritance",
+    "win_perms_reset",
+    "verify_ssl",
+    "use_etag",
+    "signature",
+    "source_hash_sig",
+    "signed_by_any",
+    "signed_by_all",
+    "keyring",
+    "gnupghome",
+    "state",
+    "fun",
+    "order",
+    "require",
+    "watch",
+    "prereq",
+    "onchanges",
+    "onfail",
+    "use",
+    "listen",
+    "require_in",
+    "watch_in",
+    "prereq_in",
+    "onchanges_in",
+    "onfail_in",
+    "use_in",
+    "listen_in",
+    "unless",
+    "onlyif",
+    "creates",
+    "check_cmd",
+    "retry",
+    "reload_modules",
+    "failhard",
+    "names",
     "parallel",
 ];
 
@@ -352,7 +446,9 @@ pub(crate) fn render_template(
     context: Option<&Dict>,
 ) -> Result<String, String> {
     if !template.eq_ignore_ascii_case("jinja") {
-        return Err(format!("Specified template format {template} is not supported"));
+        return Err(format!(
+            "Specified template format {template} is not supported"
+        ));
     }
     let saltenv = call.saltenv();
     let mut ctx = call.ctx.template_context(None, tpl_path, saltenv);
@@ -369,7 +465,8 @@ pub(crate) fn render_template(
             ctx.insert(k.clone(), v.clone());
         }
     }
-    rsalt_sls::jinja::render(&call.ctx.jinja, text, tpl_path, saltenv, &ctx).map_err(|e| e.to_string())
+    rsalt_sls::jinja::render(&call.ctx.jinja, text, tpl_path, saltenv, &ctx)
+        .map_err(|e| e.to_string())
 }
 
 /// Joins a contents value the way `file.managed` does: every line gets a newline.
@@ -423,27 +520,32 @@ fn lookup_contents(call: &StateCall<'_>, key: &str, from_pillar: bool) -> Result
 /// Runs `check_cmd` against `path`; `Err(comment)` when it fails.
 pub(crate) fn run_check_cmd(call: &StateCall<'_>, cmd: &str, path: &Path) -> Result<(), String> {
     let full = format!("{cmd} {}", path.display());
-    let (rc, out, err) = match call.ctx.caller.call("cmd.run_all", vec![Value::from(full.clone())], Dict::new()) {
-        Ok(v) => (
-            v.get("retcode").and_then(Value::as_int).unwrap_or(1),
-            v.get("stdout").map(Value::to_py_str).unwrap_or_default(),
-            v.get("stderr").map(Value::to_py_str).unwrap_or_default(),
-        ),
-        Err(_) => {
-            let parts: Vec<&str> = full.split_whitespace().collect();
-            let Some((prog, rest)) = parts.split_first() else {
-                return Err("check_cmd execution failed".into());
-            };
-            match std::process::Command::new(prog).args(rest).output() {
-                Ok(o) => (
-                    i64::from(o.status.code().unwrap_or(1)),
-                    String::from_utf8_lossy(&o.stdout).trim_end().to_string(),
-                    String::from_utf8_lossy(&o.stderr).trim_end().to_string(),
-                ),
-                Err(e) => (1, String::new(), e.to_string()),
+    let (rc, out, err) =
+        match call
+            .ctx
+            .caller
+            .call("cmd.run_all", vec![Value::from(full.clone())], Dict::new())
+        {
+            Ok(v) => (
+                v.get("retcode").and_then(Value::as_int).unwrap_or(1),
+                v.get("stdout").map(Value::to_py_str).unwrap_or_default(),
+                v.get("stderr").map(Value::to_py_str).unwrap_or_default(),
+            ),
+            Err(_) => {
+                let parts: Vec<&str> = full.split_whitespace().collect();
+                let Some((prog, rest)) = parts.split_first() else {
+                    return Err("check_cmd execution failed".into());
+                };
+                match std::process::Command::new(prog).args(rest).output() {
+                    Ok(o) => (
+                        i64::from(o.status.code().unwrap_or(1)),
+                        String::from_utf8_lossy(&o.stdout).trim_end().to_string(),
+                        String::from_utf8_lossy(&o.stderr).trim_end().to_string(),
+                    ),
+                    Err(e) => (1, String::new(), e.to_string()),
+                }
             }
-        }
-    };
+        };
     if rc == 0 {
         return Ok(());
     }
@@ -495,9 +597,8 @@ pub(crate) fn managed(call: &StateCall<'_>) -> StateReturn {
             "Mode preservation cannot be used in combination with 'contents', 'contents_pillar', or 'contents_grains'",
         );
     } else if contents_count > 1 {
-        return ret.fail(
-            "Only one of 'contents', 'contents_pillar', and 'contents_grains' is permitted",
-        );
+        return ret
+            .fail("Only one of 'contents', 'contents_pillar', and 'contents_grains' is permitted");
     }
     let mut replace = arg_bool(call, "replace", true);
     if source.is_none() && contents_count == 0 {
@@ -551,10 +652,21 @@ pub(crate) fn managed(call: &StateCall<'_>) -> StateReturn {
             );
         };
         if !arg_bool(call, "contents_newline", true) {
-            text = text.trim_end_matches('\n').trim_end_matches('\r').to_string();
+            text = text
+                .trim_end_matches('\n')
+                .trim_end_matches('\r')
+                .to_string();
         }
         if let Some(t) = &template {
-            match render_template(call, t, &text, "<contents>", &Dict::new(), defaults.as_ref(), context.as_ref()) {
+            match render_template(
+                call,
+                t,
+                &text,
+                "<contents>",
+                &Dict::new(),
+                defaults.as_ref(),
+                context.as_ref(),
+            ) {
                 Ok(s) => text = s,
                 Err(e) => return ret.fail(e),
             }
@@ -586,7 +698,14 @@ pub(crate) fn managed(call: &StateCall<'_>) -> StateReturn {
             mode: mode.as_deref(),
             follow_symlinks,
         };
-        let lmode = util::check_perms(&name, &mut ret.changes, &mut ret.result, &mut ret.comment, &perms, call.test);
+        let lmode = util::check_perms(
+            &name,
+            &mut ret.changes,
+            &mut ret.result,
+            &mut ret.comment,
+            &perms,
+            call.test,
+        );
         if call.test {
             ret.comment = match (&mode, &lmode) {
                 (Some(m), Some(l)) if m != l => format!(
@@ -600,7 +719,9 @@ pub(crate) fn managed(call: &StateCall<'_>) -> StateReturn {
         return ret;
     }
     if let Some(acc) = super::accumulated::get(&name_s) {
-        context.get_or_insert_with(Dict::new).insert("accumulator", Value::Dict(acc));
+        context
+            .get_or_insert_with(Dict::new)
+            .insert("accumulator", Value::Dict(acc));
     }
     // Resolve and fetch the source (rendering templates).
     let mut sfn: Option<Vec<u8>> = None;
@@ -609,14 +730,18 @@ pub(crate) fn managed(call: &StateCall<'_>) -> StateReturn {
         let src = match source_list(call, sv) {
             Ok(s) => s,
             Err(e) => {
-                return ret.fail(if e.starts_with("Unable") { e } else { format!("Unable to manage file: {e}") })
+                return ret.fail(if e.starts_with("Unable") {
+                    e
+                } else {
+                    format!("Unable to manage file: {e}")
+                })
             }
         };
         source_url = Some(src.url().to_string());
         let data = match fetch_source(call, &src) {
             Ok(d) => d,
             Err(e) => {
-                return if call.test { ret.fail(e) } else { ret.fail(e) };
+                return ret.fail(e);
             }
         };
         if keep_mode {
@@ -647,7 +772,15 @@ pub(crate) fn managed(call: &StateCall<'_>) -> StateReturn {
                 }
             }
             let text = util::decode(&data);
-            match render_template(call, t, &text, &tpl_path, &extra, defaults.as_ref(), context.as_ref()) {
+            match render_template(
+                call,
+                t,
+                &text,
+                &tpl_path,
+                &extra,
+                defaults.as_ref(),
+                context.as_ref(),
+            ) {
                 Ok(s) => s.into_bytes(),
                 Err(e) => return ret.fail(format!("Unable to manage file: {e}")),
             }
@@ -678,7 +811,8 @@ pub(crate) fn managed(call: &StateCall<'_>) -> StateReturn {
                 "The file {name_s} is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states."
             );
             if ret.changes.contains_key("diff") && !opts.show_changes {
-                ret.changes.insert("diff", Value::from("<show_changes=False>"));
+                ret.changes
+                    .insert("diff", Value::from("<show_changes=False>"));
             }
         } else {
             ret.result = Some(true);
@@ -687,7 +821,11 @@ pub(crate) fn managed(call: &StateCall<'_>) -> StateReturn {
         return ret;
     }
     if let Some(cmd) = arg_str(call, "check_cmd") {
-        let new_data = opts.sfn.clone().or_else(|| opts.contents.clone()).unwrap_or_default();
+        let new_data = opts
+            .sfn
+            .clone()
+            .or_else(|| opts.contents.clone())
+            .unwrap_or_default();
         let current = fs::read(&name).ok();
         if current.as_deref() != Some(new_data.as_slice()) {
             let dir = std::env::temp_dir();
@@ -708,9 +846,4 @@ pub(crate) fn managed(call: &StateCall<'_>) -> StateReturn {
     }
     manage_file(&mut ret, &opts);
     ret
-}
-
-#[allow(dead_code)]
-fn unused(_: Dict) -> Dict {
-    dict1("", Value::None)
 }

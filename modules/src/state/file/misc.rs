@@ -75,10 +75,14 @@ fn parse_time(v: Option<&Value>) -> Result<Option<std::time::SystemTime>, String
     let secs = match v {
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
-        Value::Str(s) => s.trim().parse::<f64>().map_err(|_| "atime and mtime must be integers".to_string())?,
+        Value::Str(s) => s
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| "atime and mtime must be integers".to_string())?,
         _ => return Err("atime and mtime must be integers".into()),
     };
-    let d = std::time::Duration::try_from_secs_f64(secs.max(0.0)).map_err(|_| "atime and mtime must be integers".to_string())?;
+    let d = std::time::Duration::try_from_secs_f64(secs.max(0.0))
+        .map_err(|_| "atime and mtime must be integers".to_string())?;
     Ok(Some(std::time::UNIX_EPOCH + d))
 }
 
@@ -95,7 +99,9 @@ pub fn touch_path(path: &Path, atime: Option<&Value>, mtime: Option<&Value>) -> 
         .or_else(|_| fs::File::open(path))
         .map_err(|e| util::strerror(&e))?;
     let now = std::time::SystemTime::now();
-    let times = fs::FileTimes::new().set_accessed(at.unwrap_or(now)).set_modified(mt.unwrap_or(now));
+    let times = fs::FileTimes::new()
+        .set_accessed(at.unwrap_or(now))
+        .set_modified(mt.unwrap_or(now));
     f.set_times(times).map_err(|e| util::strerror(&e))?;
     Ok(())
 }
@@ -196,9 +202,17 @@ pub(crate) fn copy(call: &StateCall<'_>) -> StateReturn {
         )
     } else {
         let user = user_arg(call).or_else(|| {
-            Some(Owner::Name(call.ctx.opt("user").map(Value::to_py_str).unwrap_or_else(|| "root".into())))
+            Some(Owner::Name(
+                call.ctx
+                    .opt("user")
+                    .map(Value::to_py_str)
+                    .unwrap_or_else(|| "root".into()),
+            ))
         });
-        let group = group_arg(call).or_else(|| Some(Owner::Name("root".into())).filter(|_| user.as_ref().is_some_and(|u| u.text() == "root")));
+        let group = group_arg(call).or_else(|| {
+            Some(Owner::Name("root".into()))
+                .filter(|_| user.as_ref().is_some_and(|u| u.text() == "root"))
+        });
         let u_check = util::check_user(user.as_ref(), group.as_ref(), call.test);
         if !u_check.is_empty() {
             return ret.fail(u_check);
@@ -217,12 +231,17 @@ pub(crate) fn copy(call: &StateCall<'_>) -> StateReturn {
     let mut changed = true;
     if util::lexists(&source) && util::lexists(&name) {
         if force && name.is_file() && fs::read(&name).ok() == fs::read(&source).ok() {
-            ret.comment = format!("{} - files are identical but force flag is set", ret.comment);
+            ret.comment = format!(
+                "{} - files are identical but force flag is set",
+                ret.comment
+            );
         }
         if !force {
             changed = false;
         } else if !call.test && util::remove_path(&name).is_err() {
-            return ret.fail(format!("Failed to delete \"{n}\" in preparation for forced move"));
+            return ret.fail(format!(
+                "Failed to delete \"{n}\" in preparation for forced move"
+            ));
         }
     }
     if call.test {
@@ -241,13 +260,20 @@ pub(crate) fn copy(call: &StateCall<'_>) -> StateReturn {
     let dname = name.parent().map(Path::to_path_buf).unwrap_or_default();
     if !dname.is_dir() {
         if arg_bool(call, "makedirs", false) {
-            let dir_mode = util::normalize_mode(arg(call, "dir_mode"))
-                .or_else(|| mode.as_ref().map(|m| util::normalize_mode_str(&util::dir_mode_from_file_mode(m))));
-            if let Err(e) = util::makedirs_parent(&name, user.as_ref(), group.as_ref(), dir_mode.as_deref()) {
+            let dir_mode = util::normalize_mode(arg(call, "dir_mode")).or_else(|| {
+                mode.as_ref()
+                    .map(|m| util::normalize_mode_str(&util::dir_mode_from_file_mode(m)))
+            });
+            if let Err(e) =
+                util::makedirs_parent(&name, user.as_ref(), group.as_ref(), dir_mode.as_deref())
+            {
                 return ret.fail(e);
             }
         } else {
-            return ret.fail(format!("The target directory {} is not present", dname.display()));
+            return ret.fail(format!(
+                "The target directory {} is not present",
+                dname.display()
+            ));
         }
     }
     let r = if source.is_dir() {
@@ -263,7 +289,12 @@ pub(crate) fn copy(call: &StateCall<'_>) -> StateReturn {
         let mut ch = rsalt_data::Dict::new();
         let mut res = Some(true);
         let mut com = ret.comment.clone();
-        let perms = Perms { user: user.as_ref(), group: group.as_ref(), mode: mode.as_deref(), follow_symlinks: false };
+        let perms = Perms {
+            user: user.as_ref(),
+            group: group.as_ref(),
+            mode: mode.as_deref(),
+            follow_symlinks: false,
+        };
         util::check_perms(&name, &mut ch, &mut res, &mut com, &perms, false);
         for (k, v) in ch.iter() {
             ret.changes.insert(k.clone(), v.clone());
@@ -289,14 +320,20 @@ pub(crate) fn rename(call: &StateCall<'_>) -> StateReturn {
         return ret.fail(format!("Specified file {n} is not an absolute path"));
     }
     if !util::lexists(&source) {
-        return ret.with_comment(format!("Source file \"{source_s}\" has already been moved out of place"));
+        return ret.with_comment(format!(
+            "Source file \"{source_s}\" has already been moved out of place"
+        ));
     }
     let force = arg_bool(call, "force", false);
     if util::lexists(&source) && util::lexists(&name) {
         if !force {
-            return ret.with_comment(format!("The target file \"{n}\" exists and will not be overwritten"));
+            return ret.with_comment(format!(
+                "The target file \"{n}\" exists and will not be overwritten"
+            ));
         } else if !call.test && util::remove_path(&name).is_err() {
-            return ret.fail(format!("Failed to delete \"{n}\" in preparation for forced move"));
+            return ret.fail(format!(
+                "Failed to delete \"{n}\" in preparation for forced move"
+            ));
         }
     }
     if call.test {
@@ -311,11 +348,16 @@ pub(crate) fn rename(call: &StateCall<'_>) -> StateReturn {
                 return ret.fail(e);
             }
         } else {
-            return ret.fail(format!("The target directory {} is not present", dname.display()));
+            return ret.fail(format!(
+                "The target directory {} is not present",
+                dname.display()
+            ));
         }
     }
     let r = if util::is_link(&source) {
-        fs::read_link(&source).and_then(|t| std::os::unix::fs::symlink(t, &name)).and_then(|_| fs::remove_file(&source))
+        fs::read_link(&source)
+            .and_then(|t| std::os::unix::fs::symlink(t, &name))
+            .and_then(|_| fs::remove_file(&source))
     } else {
         fs::rename(&source, &name)
     };

@@ -132,7 +132,8 @@ pub(crate) fn new_ret(call: &StateCall<'_>) -> (StateReturn, PathBuf) {
 
 /// The user argument (`user`, or the undocumented `owner` alias).
 pub(crate) fn user_arg(call: &StateCall<'_>) -> Option<util::Owner> {
-    util::Owner::from_value(arg(call, "user")).or_else(|| util::Owner::from_value(arg(call, "owner")))
+    util::Owner::from_value(arg(call, "user"))
+        .or_else(|| util::Owner::from_value(arg(call, "owner")))
 }
 
 /// The group argument.
@@ -154,7 +155,11 @@ pub(crate) fn traverse(data: &Value, key: &str, delim: &str) -> Option<Value> {
                     Some(v) => v,
                     None => {
                         let idx: i64 = part.trim().parse().ok()?;
-                        let idx = if idx < 0 { items.len() as i64 + idx } else { idx };
+                        let idx = if idx < 0 {
+                            items.len() as i64 + idx
+                        } else {
+                            idx
+                        };
                         items.get(usize::try_from(idx).ok()?)?.clone()
                     }
                 }

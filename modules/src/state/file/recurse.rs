@@ -10,11 +10,41 @@ use std::path::PathBuf;
 
 /// Keys of `file.recurse` that are not passed on to `file.managed`.
 const OWN: &[&str] = &[
-    "name", "source", "keep_source", "clean", "require", "user", "group", "dir_mode",
-    "file_mode", "sym_mode", "template", "context", "replace", "defaults", "include_empty",
-    "backup", "include_pat", "exclude_pat", "maxdepth", "keep_symlinks", "force_symlinks",
-    "win_owner", "win_perms", "win_deny_perms", "win_inheritance", "mode", "makedirs",
-    "state", "fun", "__id__", "__sls__", "__env__", "order", "watch", "onchanges",
+    "name",
+    "source",
+    "keep_source",
+    "clean",
+    "require",
+    "user",
+    "group",
+    "dir_mode",
+    "file_mode",
+    "sym_mode",
+    "template",
+    "context",
+    "replace",
+    "defaults",
+    "include_empty",
+    "backup",
+    "include_pat",
+    "exclude_pat",
+    "maxdepth",
+    "keep_symlinks",
+    "force_symlinks",
+    "win_owner",
+    "win_perms",
+    "win_deny_perms",
+    "win_inheritance",
+    "mode",
+    "makedirs",
+    "state",
+    "fun",
+    "__id__",
+    "__sls__",
+    "__env__",
+    "order",
+    "watch",
+    "onchanges",
 ];
 
 /// `file.recurse`.
@@ -38,7 +68,15 @@ pub(crate) fn recurse(call: &StateCall<'_>) -> StateReturn {
     let senv = senv.unwrap_or_else(|| call.saltenv().to_string());
     let files = call.ctx.files.list_files(&senv, &format!("{srcpath}/"));
     let dirs = call.ctx.files.list_dirs(&senv, &format!("{srcpath}/"));
-    if files.is_empty() && dirs.is_empty() && call.ctx.files.list_dirs(&senv, &srcpath).iter().all(|d| *d != srcpath) {
+    if files.is_empty()
+        && dirs.is_empty()
+        && call
+            .ctx
+            .files
+            .list_dirs(&senv, &srcpath)
+            .iter()
+            .all(|d| *d != srcpath)
+    {
         return ret.fail(format!(
             "The directory '{srcpath}' does not exist on the salt fileserver in saltenv '{senv}'"
         ));
@@ -52,7 +90,9 @@ pub(crate) fn recurse(call: &StateCall<'_>) -> StateReturn {
             return ret.fail(format!("The path {n} exists and is not a directory"));
         }
         if !call.test {
-            if let Err(e) = util::mkdir_all(&name, user.as_ref(), group.as_ref(), dir_mode.as_deref()) {
+            if let Err(e) =
+                util::mkdir_all(&name, user.as_ref(), group.as_ref(), dir_mode.as_deref())
+            {
                 return ret.fail(e);
             }
         }
@@ -84,7 +124,9 @@ pub(crate) fn recurse(call: &StateCall<'_>) -> StateReturn {
     let include_empty = arg_bool(call, "include_empty", false);
     if include_empty {
         for d in &dirs {
-            let Some(rel) = d.strip_prefix(&format!("{srcpath}/")) else { continue };
+            let Some(rel) = d.strip_prefix(&format!("{srcpath}/")) else {
+                continue;
+            };
             let dest = name.join(rel);
             keep.insert(dest.clone());
             let ds = dest.display().to_string();
@@ -93,18 +135,29 @@ pub(crate) fn recurse(call: &StateCall<'_>) -> StateReturn {
             low.insert("fun", Value::from("directory"));
             low.insert("makedirs", Value::Bool(true));
             low.insert("recurse", Value::List(Vec::new()));
-            for (k, v) in [("user", arg(call, "user")), ("group", arg(call, "group")), ("dir_mode", arg(call, "dir_mode"))] {
+            for (k, v) in [
+                ("user", arg(call, "user")),
+                ("group", arg(call, "group")),
+                ("dir_mode", arg(call, "dir_mode")),
+            ] {
                 if let Some(v) = v {
                     low.insert(k, v.clone());
                 }
             }
-            let sub = StateCall { low: &low, name: ds.clone(), test: call.test, ctx: call.ctx };
+            let sub = StateCall {
+                low: &low,
+                name: ds.clone(),
+                test: call.test,
+                ctx: call.ctx,
+            };
             let r = super::directory::directory(&sub);
             merge(&ds, r, &mut ret);
         }
     }
     for f in &files {
-        let Some(rel) = f.strip_prefix(&format!("{srcpath}/")) else { continue };
+        let Some(rel) = f.strip_prefix(&format!("{srcpath}/")) else {
+            continue;
+        };
         let dest = name.join(rel);
         keep.insert(dest.clone());
         let ds = dest.display().to_string();
@@ -123,7 +176,9 @@ pub(crate) fn recurse(call: &StateCall<'_>) -> StateReturn {
         if arg_bool(call, "keep_source", true) {
             low.insert("keep_source", Value::Bool(true));
         }
-        for k in ["user", "group", "template", "context", "defaults", "replace", "backup"] {
+        for k in [
+            "user", "group", "template", "context", "defaults", "replace", "backup",
+        ] {
             if let Some(v) = arg(call, k) {
                 low.insert(k, v.clone());
             }
@@ -134,7 +189,12 @@ pub(crate) fn recurse(call: &StateCall<'_>) -> StateReturn {
                 low.insert(k.clone(), v.clone());
             }
         }
-        let sub = StateCall { low: &low, name: ds.clone(), test: call.test, ctx: call.ctx };
+        let sub = StateCall {
+            low: &low,
+            name: ds.clone(),
+            test: call.test,
+            ctx: call.ctx,
+        };
         let r = super::managed::managed(&sub);
         merge(&ds, r, &mut ret);
     }
@@ -142,12 +202,22 @@ pub(crate) fn recurse(call: &StateCall<'_>) -> StateReturn {
         let ex = arg_str(call, "exclude_pat");
         let removed = super::directory::clean_list(&name, &keep, ex.as_deref());
         if !removed.is_empty() {
-            let list: Vec<Value> = removed.iter().map(|p| Value::from(p.display().to_string())).collect();
+            let list: Vec<Value> = removed
+                .iter()
+                .map(|p| Value::from(p.display().to_string()))
+                .collect();
             if call.test {
                 if result == Some(true) {
                     result = None;
                 }
-                comments.push(("removed".into(), removed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n")));
+                comments.push((
+                    "removed".into(),
+                    removed
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ));
             } else {
                 for p in &removed {
                     if util::lexists(p) {

@@ -59,7 +59,11 @@ fn flag_bit(name: &str) -> Result<i64, String> {
 
 /// Compiles a Python pattern with flags as a bytes regex.
 pub fn compile(pattern: &str, flags: &str) -> Result<regex::bytes::Regex, String> {
-    let p = if flags.is_empty() { pattern.to_string() } else { format!("(?{flags}){pattern}") };
+    let p = if flags.is_empty() {
+        pattern.to_string()
+    } else {
+        format!("(?{flags}){pattern}")
+    };
     regex::bytes::Regex::new(&p).map_err(|e| format!("Invalid regular expression {pattern:?}: {e}"))
 }
 
@@ -165,13 +169,20 @@ pub(crate) fn replace_file(path: &Path, o: &ReplaceOpts<'_>) -> Result<String, S
     let path = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let data = fs::read(&path).map_err(|_| format!("File not found: {}", path.display()))?;
     if !util::is_text(&data) {
-        return Err(format!("Cannot perform string replacements on a binary file: {}", path.display()));
+        return Err(format!(
+            "Cannot perform string replacements on a binary file: {}",
+            path.display()
+        ));
     }
     if o.append_if_not_found && o.prepend_if_not_found {
         return Err("Only one of append and prepend_if_not_found is permitted".into());
     }
     let re = compile(o.pattern, o.flags)?;
-    let repl = if o.backslash_literal { o.repl.replace('\\', "\\\\") } else { o.repl.to_string() };
+    let repl = if o.backslash_literal {
+        o.repl.replace('\\', "\\\\")
+    } else {
+        o.repl.to_string()
+    };
     let rrepl = py_repl(&repl);
     let mut nrepl = 0usize;
     let result: Vec<u8> = {
@@ -231,7 +242,13 @@ pub(crate) fn replace_file(path: &Path, o: &ReplaceOpts<'_>) -> Result<String, S
                 util::backup_file(&path, b)?;
             }
             let pre = util::stats(&path, true);
-            fs::write(&path, w).map_err(|e| format!("Unable to write file '{}'. Exception: {}", path.display(), util::os_error(&e, &path)))?;
+            fs::write(&path, w).map_err(|e| {
+                format!(
+                    "Unable to write file '{}'. Exception: {}",
+                    path.display(),
+                    util::os_error(&e, &path)
+                )
+            })?;
             if let Some(st) = pre {
                 if let Some(bits) = util::parse_mode(&st.mode) {
                     use std::os::unix::fs::PermissionsExt;
@@ -247,7 +264,10 @@ pub(crate) fn replace_file(path: &Path, o: &ReplaceOpts<'_>) -> Result<String, S
 /// `_check_file`.
 pub(crate) fn check_file(name: &Path) -> Result<(), String> {
     if !name.is_absolute() {
-        return Err(format!("Specified file {} is not an absolute path", name.display()));
+        return Err(format!(
+            "Specified file {} is not an absolute path",
+            name.display()
+        ));
     }
     if !name.exists() {
         return Err(format!("{}: file not found", name.display()));
@@ -276,7 +296,10 @@ pub(crate) fn replace(call: &StateCall<'_>) -> StateReturn {
         }
         return ret.fail(m);
     }
-    let (Some(pattern), Some(repl)) = (arg_str(call, "pattern"), call.low.get("repl").map(Value::to_py_str)) else {
+    let (Some(pattern), Some(repl)) = (
+        arg_str(call, "pattern"),
+        call.low.get("repl").map(Value::to_py_str),
+    ) else {
         return ret.fail("replace() missing required arguments: 'pattern' and 'repl'");
     };
     let flags = match py_flags(arg(call, "flags")) {
@@ -288,7 +311,10 @@ pub(crate) fn replace(call: &StateCall<'_>) -> StateReturn {
     let o = ReplaceOpts {
         pattern: &pattern,
         repl: &repl,
-        count: arg(call, "count").and_then(Value::as_int).and_then(|c| usize::try_from(c).ok()).unwrap_or(0),
+        count: arg(call, "count")
+            .and_then(Value::as_int)
+            .and_then(|c| usize::try_from(c).ok())
+            .unwrap_or(0),
         flags: &flags,
         append_if_not_found: arg_bool(call, "append_if_not_found", false),
         prepend_if_not_found: arg_bool(call, "prepend_if_not_found", false),
@@ -301,7 +327,14 @@ pub(crate) fn replace(call: &StateCall<'_>) -> StateReturn {
         Err(e) => ret.fail(e),
         Ok(diff) if !diff.is_empty() => {
             let show = arg_bool(call, "show_changes", true);
-            ret.changes.insert("diff", if show { Value::from(diff) } else { Value::Bool(true) });
+            ret.changes.insert(
+                "diff",
+                if show {
+                    Value::from(diff)
+                } else {
+                    Value::Bool(true)
+                },
+            );
             if call.test {
                 ret.result = None;
                 ret.comment = "Changes would have been made".into();

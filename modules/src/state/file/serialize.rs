@@ -33,7 +33,13 @@ fn json_str(s: &str, ensure_ascii: bool) -> String {
 fn json_key(k: &rsalt_data::Key) -> String {
     match k.to_value() {
         Value::Str(s) => s,
-        Value::Bool(b) => if b { "true".into() } else { "false".into() },
+        Value::Bool(b) => {
+            if b {
+                "true".into()
+            } else {
+                "false".into()
+            }
+        }
         Value::None => "null".into(),
         other => other.to_py_str(),
     }
@@ -80,7 +86,8 @@ pub(crate) fn json_dumps(v: &Value, indent: usize, sort: bool, ensure_ascii: boo
                     out.push_str("{}");
                     return;
                 }
-                let mut items: Vec<(String, &Value)> = d.iter().map(|(k, v)| (json_key(k), v)).collect();
+                let mut items: Vec<(String, &Value)> =
+                    d.iter().map(|(k, v)| (json_key(k), v)).collect();
                 if sort {
                     items.sort_by(|a, b| a.0.cmp(&b.0));
                 }
@@ -138,7 +145,9 @@ fn merge_recurse(base: &Value, upd: &Value) -> Value {
             let mut out = b.clone();
             for (k, v) in u.iter() {
                 let merged = match out.map.get(k) {
-                    Some(old) if matches!((old, v), (Value::Dict(_), Value::Dict(_))) => merge_recurse(old, v),
+                    Some(old) if matches!((old, v), (Value::Dict(_), Value::Dict(_))) => {
+                        merge_recurse(old, v)
+                    }
                     _ => v.clone(),
                 };
                 out.map.insert(k.clone(), merged);
@@ -157,19 +166,26 @@ pub(crate) fn serialize(call: &StateCall<'_>) -> StateReturn {
         return ret.fail("Must provide name to file.serialize");
     }
     if !arg_bool(call, "create", true) && !name.is_file() {
-        return ret.with_comment(format!("File {n} is not present and is not set for creation"));
+        return ret.with_comment(format!(
+            "File {n} is not present and is not set for creation"
+        ));
     }
     let (ser, fmt) = (arg_str(call, "serializer"), arg_str(call, "formatter"));
     if ser.is_some() && fmt.is_some() {
         return ret.fail("Only one of serializer and formatter are allowed");
     }
     let serializer = ser.or(fmt).unwrap_or_else(|| "yaml".into()).to_lowercase();
-    let (dataset, dpillar) = (arg(call, "dataset").filter(|v| v.truthy()), arg(call, "dataset_pillar").filter(|v| v.truthy()));
+    let (dataset, dpillar) = (
+        arg(call, "dataset").filter(|v| v.truthy()),
+        arg(call, "dataset_pillar").filter(|v| v.truthy()),
+    );
     if dataset.is_some() && dpillar.is_some() {
         return ret.fail("Only one of 'dataset' and 'dataset_pillar' is permitted");
     }
     let mut dataset = match dpillar {
-        Some(p) => traverse(&Value::Dict(call.ctx.pillar()), &p.to_py_str(), ":").unwrap_or_default(),
+        Some(p) => {
+            traverse(&Value::Dict(call.ctx.pillar()), &p.to_py_str(), ":").unwrap_or_default()
+        }
         None => arg(call, "dataset").cloned().unwrap_or(Value::None),
     };
     if dataset.is_none() {
@@ -197,7 +213,9 @@ pub(crate) fn serialize(call: &StateCall<'_>) -> StateReturn {
     if arg_bool(call, "merge_if_exists", false) && name.is_file() {
         let text = std::fs::read_to_string(&name).unwrap_or_default();
         let parsed = if serializer == "json" {
-            serde_json::from_str::<serde_json::Value>(&text).map(|j| Value::from_json(&j)).map_err(|e| e.to_string())
+            serde_json::from_str::<serde_json::Value>(&text)
+                .map(|j| Value::from_json(&j))
+                .map_err(|e| e.to_string())
         } else {
             rsalt_data::yaml::load(&text).map_err(|e| e.to_string())
         };
@@ -243,7 +261,8 @@ pub(crate) fn serialize(call: &StateCall<'_>) -> StateReturn {
             ret.result = None;
             ret.comment = format!("Dataset will be serialized and stored into {n}");
             if !opts.show_changes {
-                ret.changes.insert("diff", Value::from("<show_changes=False>"));
+                ret.changes
+                    .insert("diff", Value::from("<show_changes=False>"));
             }
         } else {
             ret.comment = format!("The file {n} is in the correct state");

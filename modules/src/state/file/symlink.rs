@@ -69,13 +69,19 @@ pub(crate) fn symlink(call: &StateCall<'_>) -> StateReturn {
     let exists = |p: &Path| if follow { p.exists() } else { util::lexists(p) };
     let mut user = user_arg(call).map(|o| o.text());
     let mut group = group_arg(call).map(|o| o.text());
-    if arg_bool(call, "inherit_user_and_group", false) && (user.is_none() || group.is_none()) && util::is_link(&name) {
+    if arg_bool(call, "inherit_user_and_group", false)
+        && (user.is_none() || group.is_none())
+        && util::is_link(&name)
+    {
         let (u, g) = link_owner(&name);
         user.get_or_insert(u);
         group.get_or_insert(g);
     }
     let user = user.unwrap_or_else(|| {
-        call.ctx.opt("user").map(Value::to_py_str).unwrap_or_else(|| "root".into())
+        call.ctx
+            .opt("user")
+            .map(Value::to_py_str)
+            .unwrap_or_else(|| "root".into())
     });
     let group = group.unwrap_or_else(|| {
         Owner::Name(user.clone())
@@ -112,11 +118,21 @@ pub(crate) fn symlink(call: &StateCall<'_>) -> StateReturn {
     }
     // _symlink_check
     let (tresult, mut tcomment, tchanges) = if !exists(&name) && !util::is_link(&name) {
-        (None, format!("Symlink {name_s} to {target} is set for creation"), super::dict1("new", Value::from(name_s.clone())))
+        (
+            None,
+            format!("Symlink {name_s} to {target} is set for creation"),
+            super::dict1("new", Value::from(name_s.clone())),
+        )
     } else if util::is_link(&name) {
-        let cur = fs::read_link(&name).map(|p| p.display().to_string()).unwrap_or_default();
+        let cur = fs::read_link(&name)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         if cur != target {
-            (None, format!("Link {name_s} target is set to be changed to {target}"), super::dict1("change", Value::from(name_s.clone())))
+            (
+                None,
+                format!("Link {name_s} target is set to be changed to {target}"),
+                super::dict1("change", Value::from(name_s.clone())),
+            )
         } else if !owner_ok(&name, &user, &group) {
             let (cu, cg) = link_owner(&name);
             (
@@ -125,14 +141,21 @@ pub(crate) fn symlink(call: &StateCall<'_>) -> StateReturn {
                 super::dict1("ownership", Value::from(format!("{cu}:{cg}"))),
             )
         } else {
-            (Some(true), format!("The symlink {name_s} is present"), rsalt_data::Dict::new())
+            (
+                Some(true),
+                format!("The symlink {name_s} is present"),
+                rsalt_data::Dict::new(),
+            )
         }
     } else if force {
         (None, format!("The file or directory {name_s} is set for removal to make way for a new symlink targeting {target}"), rsalt_data::Dict::new())
     } else {
         (Some(false), format!("File or directory exists where the symlink {name_s} should be. Did you mean to use force?"), rsalt_data::Dict::new())
     };
-    let parent = name.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
+    let parent = name
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("/"));
     if !parent.is_dir() {
         if arg_bool(call, "makedirs", false) {
             if call.test {
@@ -140,14 +163,21 @@ pub(crate) fn symlink(call: &StateCall<'_>) -> StateReturn {
             } else {
                 let uo = Owner::Name(user.clone());
                 let go = Owner::Name(group.clone());
-                if let Err(e) = util::makedirs_parent(&name, Some(&uo), Some(&go), mode.as_deref()) {
+                if let Err(e) = util::makedirs_parent(&name, Some(&uo), Some(&go), mode.as_deref())
+                {
                     return ret.fail(e);
                 }
             }
         } else if call.test {
-            tcomment.push_str(&format!("\nDirectory {} for symlink is not present", parent.display()));
+            tcomment.push_str(&format!(
+                "\nDirectory {} for symlink is not present",
+                parent.display()
+            ));
         } else {
-            return ret.fail(format!("Directory {} for symlink is not present", parent.display()));
+            return ret.fail(format!(
+                "Directory {} for symlink is not present",
+                parent.display()
+            ));
         }
     }
     if call.test {
@@ -157,7 +187,9 @@ pub(crate) fn symlink(call: &StateCall<'_>) -> StateReturn {
         return ret;
     }
     if util::is_link(&name) {
-        let cur = fs::read_link(&name).map(|p| p.display().to_string()).unwrap_or_default();
+        let cur = fs::read_link(&name)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         if normpath(&cur) != normpath(&target) {
             let _ = fs::remove_file(&name);
         } else {
@@ -165,10 +197,13 @@ pub(crate) fn symlink(call: &StateCall<'_>) -> StateReturn {
                 ret.comment = format!("Symlink {name_s} is present and owned by {user}:{group}");
             } else if set_owner(&name, &user, &group) {
                 ret.comment = format!("Set ownership of symlink {name_s} to {user}:{group}");
-                ret.changes.insert("ownership", Value::from(format!("{user}:{group}")));
+                ret.changes
+                    .insert("ownership", Value::from(format!("{user}:{group}")));
             } else {
                 ret.result = Some(false);
-                ret.comment.push_str(&format!("Failed to set ownership of symlink {name_s} to {user}:{group}"));
+                ret.comment.push_str(&format!(
+                    "Failed to set ownership of symlink {name_s} to {user}:{group}"
+                ));
             }
             return ret;
         }
@@ -178,7 +213,9 @@ pub(crate) fn symlink(call: &StateCall<'_>) -> StateReturn {
                 if !backupname.contains('/') {
                     backupname = parent.join(&backupname).display().to_string();
                 } else {
-                    return ret.fail(format!("Backupname must be an absolute path or a file name: {backupname}"));
+                    return ret.fail(format!(
+                        "Backupname must be an absolute path or a file name: {backupname}"
+                    ));
                 }
             }
             let bp = PathBuf::from(&backupname);
@@ -189,7 +226,10 @@ pub(crate) fn symlink(call: &StateCall<'_>) -> StateReturn {
                 let _ = util::remove_path(&bp);
             }
             if let Err(e) = fs::rename(&name, &bp) {
-                return ret.fail(format!("Unable to rename {name_s} to backup {backupname} -> : {}", util::os_error(&e, &name)));
+                return ret.fail(format!(
+                    "Unable to rename {name_s} to backup {backupname} -> : {}",
+                    util::os_error(&e, &name)
+                ));
             }
         } else if !force && !arg_bool(call, "atomic", false) {
             let kind = if name.is_file() {
@@ -199,7 +239,9 @@ pub(crate) fn symlink(call: &StateCall<'_>) -> StateReturn {
             } else {
                 "File system entry"
             };
-            return ret.fail(format!("{kind} exists where the symlink {name_s} should be"));
+            return ret.fail(format!(
+                "{kind} exists where the symlink {name_s} should be"
+            ));
         }
     }
     if util::lexists(&name) && force {
@@ -207,14 +249,19 @@ pub(crate) fn symlink(call: &StateCall<'_>) -> StateReturn {
     }
     if let Err(e) = std::os::unix::fs::symlink(&target, &name) {
         ret.result = Some(false);
-        ret.comment = format!("Unable to create new symlink {name_s} -> {target}: {}", util::os_error(&e, &name));
+        ret.comment = format!(
+            "Unable to create new symlink {name_s} -> {target}: {}",
+            util::os_error(&e, &name)
+        );
         return ret;
     }
     ret.comment = format!("Created new symlink {name_s} -> {target}");
     ret.changes.insert("new", Value::from(name_s.clone()));
     if !owner_ok(&name, &user, &group) && !set_owner(&name, &user, &group) {
         ret.result = Some(false);
-        ret.comment.push_str(&format!(", but was unable to set ownership to {user}:{group}"));
+        ret.comment.push_str(&format!(
+            ", but was unable to set ownership to {user}:{group}"
+        ));
     }
     ret
 }

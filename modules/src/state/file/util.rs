@@ -13,7 +13,15 @@ use std::path::Path;
 fn is_py_linebreak(c: char) -> bool {
     matches!(
         c,
-        '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        '\n' | '\r'
+            | '\x0b'
+            | '\x0c'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
     )
 }
 
@@ -31,7 +39,14 @@ pub fn py_splitlines(s: &str, keepends: bool) -> Vec<String> {
                     end += 1;
                 }
             }
-            out.push(if keepends { &s[start..end] } else { &s[start..i] }.to_string());
+            out.push(
+                if keepends {
+                    &s[start..end]
+                } else {
+                    &s[start..i]
+                }
+                .to_string(),
+            );
             start = end;
         }
     }
@@ -54,7 +69,10 @@ pub fn normalize_mode(v: Option<&Value>) -> Option<String> {
 /// `normalize_mode` on a string.
 pub fn normalize_mode_str(raw: &str) -> String {
     let m = raw.replace("0o", "0");
-    let m = m.trim_matches('"').trim_matches('\'').trim_start_matches('0');
+    let m = m
+        .trim_matches('"')
+        .trim_matches('\'')
+        .trim_start_matches('0');
     format!("{m:0>4}")
 }
 
@@ -220,7 +238,9 @@ pub struct Stats {
 /// symlink is still stat'ed without following).
 pub fn stats(path: &Path, follow_symlinks: bool) -> Option<Stats> {
     let md = if follow_symlinks {
-        fs::metadata(path).or_else(|_| fs::symlink_metadata(path)).ok()?
+        fs::metadata(path)
+            .or_else(|_| fs::symlink_metadata(path))
+            .ok()?
     } else {
         fs::symlink_metadata(path).ok()?
     };
@@ -267,11 +287,7 @@ pub fn is_link(p: &Path) -> bool {
 /// Python's `OSError.__str__` for an io error: `[Errno 13] Permission denied: 'path'`.
 pub fn os_error(e: &std::io::Error, path: &Path) -> String {
     match e.raw_os_error() {
-        Some(code) => format!(
-            "[Errno {code}] {}: '{}'",
-            strerror(e),
-            path.display()
-        ),
+        Some(code) => format!("[Errno {code}] {}: '{}'", strerror(e), path.display()),
         None => e.to_string(),
     }
 }
@@ -317,7 +333,11 @@ pub fn check_perms(
     let Some(cur) = stats(name, p.follow_symlinks) else {
         *result = Some(false);
         let msg = format!("Path not found: {}", name.display());
-        *comment = if comment.is_empty() { msg } else { format!("{comment}; {msg}") };
+        *comment = if comment.is_empty() {
+            msg
+        } else {
+            format!("{comment}; {msg}")
+        };
         return None;
     };
     let is_link = is_link(name);
@@ -646,10 +666,22 @@ mod tests {
 
     #[test]
     fn modes() {
-        assert_eq!(normalize_mode(Some(&Value::Int(644))).as_deref(), Some("0644"));
-        assert_eq!(normalize_mode(Some(&Value::from("0o755"))).as_deref(), Some("0755"));
-        assert_eq!(normalize_mode(Some(&Value::from("'440'"))).as_deref(), Some("0440"));
-        assert_eq!(normalize_mode(Some(&Value::from("00644"))).as_deref(), Some("0644"));
+        assert_eq!(
+            normalize_mode(Some(&Value::Int(644))).as_deref(),
+            Some("0644")
+        );
+        assert_eq!(
+            normalize_mode(Some(&Value::from("0o755"))).as_deref(),
+            Some("0755")
+        );
+        assert_eq!(
+            normalize_mode(Some(&Value::from("'440'"))).as_deref(),
+            Some("0440")
+        );
+        assert_eq!(
+            normalize_mode(Some(&Value::from("00644"))).as_deref(),
+            Some("0644")
+        );
         assert_eq!(mode_str(0o4755), "4755");
         assert_eq!(mode_str(0), "0000");
         assert_eq!(dir_mode_from_file_mode("0600"), "700");
@@ -660,7 +692,10 @@ mod tests {
 
     #[test]
     fn splitlines() {
-        assert_eq!(py_splitlines("a\nb\r\nc\rd", false), vec!["a", "b", "c", "d"]);
+        assert_eq!(
+            py_splitlines("a\nb\r\nc\rd", false),
+            vec!["a", "b", "c", "d"]
+        );
         assert_eq!(py_splitlines("a\n", true), vec!["a\n"]);
         assert!(py_splitlines("", false).is_empty());
     }
