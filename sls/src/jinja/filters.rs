@@ -4,8 +4,8 @@ use super::methods::{iter_items, map_entries, split_args};
 use super::objects::{
     err, float_repr, from_mj, num_str, py_eq, py_repr, py_str, to_mj, type_name, PyDict, PyList,
 };
-use minijinja::value::{Kwargs, Rest, Value as MjValue, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, State};
+use minijinja::value::{Kwargs, Rest, Value as MjValue, ValueKind, ValueOrKwargs};
+use minijinja::{Environment, Error, State};
 use rsalt_data::yaml::{dump, DumpOptions};
 use std::cmp::Ordering;
 
@@ -548,9 +548,9 @@ pub fn register(env: &mut Environment<'static>) {
         check_undef(state, &v)?;
         Ok(PyList::new_value(iter_items(&v)?))
     });
-    env.add_filter("tojson", |state: &State, v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
+    env.add_filter("tojson", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
         check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest);
+        let (pos, kw) = split_args(&rest.into_values());
         let indent = pos.first().and_then(|x| x.as_usize()).or_else(|| kwarg::<usize>(&kw, "indent"));
         let sort = kwarg::<bool>(&kw, "sort_keys").unwrap_or(false);
         let s = json_dumps(&v, sort, indent, true)?
@@ -560,16 +560,16 @@ pub fn register(env: &mut Environment<'static>) {
             .replace('\'', "\\u0027");
         Ok(MjValue::from_safe_string(s))
     });
-    env.add_filter("json", |state: &State, v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
+    env.add_filter("json", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
         check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest);
+        let (pos, kw) = split_args(&rest.into_values());
         let sort = pos.first().map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "sort_keys")).unwrap_or(true);
         let indent = pos.get(1).and_then(|x| x.as_usize()).or_else(|| kwarg::<usize>(&kw, "indent"));
         Ok(MjValue::from_safe_string(json_dumps(&v, sort, indent, false)?.trim().to_string()))
     });
-    env.add_filter("yaml", |state: &State, v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
+    env.add_filter("yaml", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
         check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest);
+        let (pos, kw) = split_args(&rest.into_values());
         let flow = match pos.first().cloned().or_else(|| kwarg::<MjValue>(&kw, "flow_style")) {
             Some(f) if f.is_none() => None,
             Some(f) => Some(f.is_true()),
@@ -577,8 +577,8 @@ pub fn register(env: &mut Environment<'static>) {
         };
         Ok(MjValue::from_safe_string(do_yaml(&v, flow)))
     });
-    env.add_filter("dict_to_sls_yaml_params", |v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
-        let (pos, kw) = split_args(&rest);
+    env.add_filter("dict_to_sls_yaml_params", |v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+        let (pos, kw) = split_args(&rest.into_values());
         let flow = pos.first().map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "flow_style")).unwrap_or(false);
         let items: Vec<MjValue> = map_entries(&v)
             .ok_or_else(|| err("'dict_to_sls_yaml_params' needs a dict"))?
@@ -614,9 +614,9 @@ pub fn register(env: &mut Environment<'static>) {
             }
         }))
     });
-    env.add_filter("sort", |state: &State, v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
+    env.add_filter("sort", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
         check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest);
+        let (pos, kw) = split_args(&rest.into_values());
         let reverse = pos.first().map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "reverse")).unwrap_or(false);
         let cs = pos.get(1).map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "case_sensitive")).unwrap_or(false);
         let attr = pos.get(2).and_then(|x| x.as_str().map(String::from)).or_else(|| kwarg::<String>(&kw, "attribute"));
@@ -639,9 +639,9 @@ pub fn register(env: &mut Environment<'static>) {
         }
         Ok(PyList::new_value(items))
     });
-    env.add_filter("dictsort", |state: &State, v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
+    env.add_filter("dictsort", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
         check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest);
+        let (pos, kw) = split_args(&rest.into_values());
         let cs = pos.first().map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "case_sensitive")).unwrap_or(false);
         let by_value = pos.get(1).and_then(|x| x.as_str().map(String::from)).or_else(|| kwarg::<String>(&kw, "by")).as_deref() == Some("value");
         let reverse = pos.get(2).map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "reverse")).unwrap_or(false);
@@ -655,9 +655,9 @@ pub fn register(env: &mut Environment<'static>) {
         }
         Ok(PyList::new_value(entries.into_iter().map(|(k, v)| tuple(vec![k, v])).collect()))
     });
-    env.add_filter("join", |state: &State, v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
+    env.add_filter("join", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
         check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest);
+        let (pos, kw) = split_args(&rest.into_values());
         let sep = pos.first().map(py_str).or_else(|| kwarg::<String>(&kw, "d")).unwrap_or_default();
         let attr = pos.get(1).and_then(|x| x.as_str().map(String::from)).or_else(|| kwarg::<String>(&kw, "attribute"));
         let items = iter_items(&v)?;
@@ -670,9 +670,9 @@ pub fn register(env: &mut Environment<'static>) {
             .collect();
         Ok(MjValue::from(parts.join(&sep)))
     });
-    env.add_filter("int", |state: &State, v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
+    env.add_filter("int", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
         check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest);
+        let (pos, kw) = split_args(&rest.into_values());
         let default = pos.first().cloned().or_else(|| kwarg::<MjValue>(&kw, "default")).unwrap_or(MjValue::from(0));
         let base = pos.get(1).and_then(|x| x.as_i64()).or_else(|| kwarg::<i64>(&kw, "base")).unwrap_or(10);
         Ok(match v.kind() {
@@ -706,9 +706,9 @@ pub fn register(env: &mut Environment<'static>) {
             _ => default,
         })
     });
-    env.add_filter("float", |state: &State, v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
+    env.add_filter("float", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
         check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest);
+        let (pos, kw) = split_args(&rest.into_values());
         let default = pos.first().cloned().or_else(|| kwarg::<MjValue>(&kw, "default")).unwrap_or(MjValue::from(0.0));
         Ok(match v.kind() {
             ValueKind::Bool => MjValue::from(if v.is_true() { 1.0 } else { 0.0 }),
@@ -720,9 +720,9 @@ pub fn register(env: &mut Environment<'static>) {
             _ => default,
         })
     });
-    env.add_filter("round", |state: &State, v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
+    env.add_filter("round", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
         check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest);
+        let (pos, kw) = split_args(&rest.into_values());
         let prec = pos.first().and_then(|x| x.as_i64()).or_else(|| kwarg::<i64>(&kw, "precision")).unwrap_or(0) as i32;
         let method = pos.get(1).and_then(|x| x.as_str().map(String::from)).or_else(|| kwarg::<String>(&kw, "method")).unwrap_or_else(|| "common".into());
         if v.is_integer() && method == "common" {
@@ -737,8 +737,8 @@ pub fn register(env: &mut Environment<'static>) {
             _ => return Err(err("method must be common, ceil or floor")),
         }))
     });
-    env.add_filter("format", |v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
-        let (pos, kw) = split_args(&rest);
+    env.add_filter("format", |v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+        let (pos, kw) = split_args(&rest.into_values());
         let fmt = py_str(&v);
         let args = match &kw {
             Some(k) if pos.is_empty() => {
@@ -752,8 +752,8 @@ pub fn register(env: &mut Environment<'static>) {
         };
         super::pyfmt::percent_format(&fmt, &args).map(MjValue::from)
     });
-    env.add_filter("indent", |v: MjValue, rest: Rest<MjValue>| -> MjValue {
-        let (pos, kw) = split_args(&rest);
+    env.add_filter("indent", |v: MjValue, rest: Rest<ValueOrKwargs>| -> MjValue {
+        let (pos, kw) = split_args(&rest.into_values());
         let width = pos.first().cloned().or_else(|| kwarg::<MjValue>(&kw, "width")).unwrap_or(MjValue::from(4));
         let first = pos.get(1).map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "first")).or_else(|| kwarg::<bool>(&kw, "indentfirst")).unwrap_or(false);
         let blank = pos.get(2).map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "blank")).unwrap_or(false);
@@ -772,8 +772,8 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("center", |v: MjValue, width: Option<i64>| -> Result<MjValue, Error> {
         super::methods::str_method(&py_str(&v), "center", &[MjValue::from(width.unwrap_or(80))])
     });
-    env.add_filter("truncate", |v: MjValue, rest: Rest<MjValue>| -> MjValue {
-        let (pos, kw) = split_args(&rest);
+    env.add_filter("truncate", |v: MjValue, rest: Rest<ValueOrKwargs>| -> MjValue {
+        let (pos, kw) = split_args(&rest.into_values());
         let s = py_str(&v);
         let length = pos.first().and_then(|x| x.as_usize()).or_else(|| kwarg::<usize>(&kw, "length")).unwrap_or(255);
         let killwords = pos.get(1).map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "killwords")).unwrap_or(false);
@@ -851,23 +851,23 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("skip", |_v: MjValue| MjValue::from(""));
     env.add_filter("quote", |v: MjValue| MjValue::from(shell_quote(&py_str(&v))));
     env.add_filter("regex_escape", |v: MjValue| MjValue::from(regex::escape(&py_str(&v))));
-    env.add_filter("regex_search", |v: MjValue, rgx: String, rest: Rest<MjValue>| -> Result<MjValue, Error> {
-        let (pos, kw) = split_args(&rest);
+    env.add_filter("regex_search", |v: MjValue, rgx: String, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+        let (pos, kw) = split_args(&rest.into_values());
         let re = regex_flags(&rgx, &kw, &pos, 0)?;
         Ok(re.captures(&py_str(&v)).map(|c| groups(&c)).unwrap_or(MjValue::from(())))
     });
-    env.add_filter("regex_match", |v: MjValue, rgx: String, rest: Rest<MjValue>| -> Result<MjValue, Error> {
-        let (pos, kw) = split_args(&rest);
+    env.add_filter("regex_match", |v: MjValue, rgx: String, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+        let (pos, kw) = split_args(&rest.into_values());
         let re = regex_flags(&format!("^(?:{rgx})"), &kw, &pos, 0)?;
         Ok(re.captures(&py_str(&v)).map(|c| groups(&c)).unwrap_or(MjValue::from(())))
     });
-    env.add_filter("regex_replace", |v: MjValue, rgx: String, repl: String, rest: Rest<MjValue>| -> Result<MjValue, Error> {
-        let (pos, kw) = split_args(&rest);
+    env.add_filter("regex_replace", |v: MjValue, rgx: String, repl: String, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+        let (pos, kw) = split_args(&rest.into_values());
         let re = regex_flags(&rgx, &kw, &pos, 0)?;
         Ok(MjValue::from(re.replace_all(&py_str(&v), py_repl(&repl).as_str()).into_owned()))
     });
-    env.add_filter("traverse", |v: MjValue, key: String, rest: Rest<MjValue>| {
-        let (pos, kw) = split_args(&rest);
+    env.add_filter("traverse", |v: MjValue, key: String, rest: Rest<ValueOrKwargs>| {
+        let (pos, kw) = split_args(&rest.into_values());
         let default = pos.first().cloned().or_else(|| kwarg::<MjValue>(&kw, "default")).unwrap_or(MjValue::from(()));
         let delim = pos.get(1).map(py_str).or_else(|| kwarg::<String>(&kw, "delimiter")).unwrap_or_else(|| ":".into());
         traverse(&v, &key, default, &delim)
@@ -899,8 +899,8 @@ pub fn register(env: &mut Environment<'static>) {
         let bytes = b64_decode(&py_str(&v)).ok_or_else(|| err("Incorrect padding"))?;
         Ok(MjValue::from(String::from_utf8_lossy(&bytes).into_owned()))
     });
-    env.add_filter("path_join", |v: MjValue, rest: Rest<MjValue>| {
-        let (pos, _) = split_args(&rest);
+    env.add_filter("path_join", |v: MjValue, rest: Rest<ValueOrKwargs>| {
+        let (pos, _) = split_args(&rest.into_values());
         let mut parts = vec![py_str(&v)];
         parts.extend(pos.iter().map(py_str));
         let mut out = String::new();
@@ -976,9 +976,9 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("is_ip", |v: MjValue| MjValue::from(py_str(&v).parse::<std::net::IpAddr>().is_ok()));
     env.add_filter("is_ipv4", |v: MjValue| MjValue::from(py_str(&v).parse::<std::net::Ipv4Addr>().is_ok()));
     env.add_filter("is_ipv6", |v: MjValue| MjValue::from(py_str(&v).parse::<std::net::Ipv6Addr>().is_ok()));
-    env.add_filter("zip", |v: MjValue, rest: Rest<MjValue>| -> Result<MjValue, Error> {
+    env.add_filter("zip", |v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
         let mut lists = vec![iter_items(&v)?];
-        for r in rest.iter() {
+        for r in rest.into_values().iter() {
             lists.push(iter_items(r)?);
         }
         let n = lists.iter().map(Vec::len).min().unwrap_or(0);
@@ -1000,9 +1000,9 @@ pub fn register(env: &mut Environment<'static>) {
                 .collect(),
         ))
     });
-    env.add_filter("method_call", |obj: MjValue, name: String, rest: Rest<MjValue>| -> Result<MjValue, Error> {
+    env.add_filter("method_call", |obj: MjValue, name: String, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
         match obj.as_str() {
-            Some(s) => super::methods::str_method(s, &name, &rest).or(Ok(MjValue::from(()))),
+            Some(s) => super::methods::str_method(s, &name, &rest.into_values()).or(Ok(MjValue::from(()))),
             None => Ok(MjValue::from(())),
         }
     });
@@ -1018,8 +1018,8 @@ pub fn load_yaml_value(text: &str) -> Result<MjValue, Error> {
 
 /// Registers the tests on an environment.
 pub fn register_tests(env: &mut Environment<'static>) {
-    env.add_test("match", |v: MjValue, rgx: String, rest: Rest<MjValue>| -> Result<bool, Error> {
-        let (pos, kw) = split_args(&rest);
+    env.add_test("match", |v: MjValue, rgx: String, rest: Rest<ValueOrKwargs>| -> Result<bool, Error> {
+        let (pos, kw) = split_args(&rest.into_values());
         let re = regex_flags(&format!("^(?:{rgx})"), &kw, &pos, 0)?;
         Ok(re.is_match(&py_str(&v)))
     });

@@ -641,7 +641,7 @@ pub fn str_method(s: &str, method: &str, args: &[MjValue]) -> Result<MjValue, Er
 /// The environment's unknown-method callback: Python methods on strings, tuples and
 /// plain minijinja maps/sequences.
 pub fn unknown_method(
-    _state: &mut State,
+    state: &mut State,
     value: &MjValue,
     method: &str,
     args: &[MjValue],
@@ -651,6 +651,18 @@ pub fn unknown_method(
     }
     match value.kind() {
         ValueKind::Map => {
+            // a callable member (imported template module: `m.macro()`)
+            if let Ok(member) = value.get_attr(method) {
+                if !member.is_undefined()
+                    && matches!(member.kind(), ValueKind::Plain | ValueKind::Map)
+                    && member.as_object().is_some()
+                {
+                    match member.call(state, args) {
+                        Err(e) if e.detail() == Some("object is not callable") => {}
+                        other => return other,
+                    }
+                }
+            }
             let entries = map_entries(value).unwrap_or_default();
             let tmp = Arc::new(PyDict {
                 ordered: false,

@@ -24,7 +24,7 @@ pub mod rewrite;
 pub use context::sls_context;
 
 use crate::{Caller, FileClient, SlsError};
-use minijinja::value::{Rest, Value as MjValue, ValueKind};
+use minijinja::value::{Rest, Value as MjValue, ValueKind, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior};
 use objects::{err, py_str, to_mj, PyDict, PyList};
 use rsalt_data::{Dict, Value};
@@ -206,11 +206,11 @@ fn register_functions(e: &mut Environment<'static>) {
         let m = py_str(&msg);
         Err(Error::new(ErrorKind::InvalidOperation, m.clone()).with_source(RaisedError(m)))
     });
-    e.add_function("odict", |args: Rest<MjValue>| -> Result<MjValue, Error> {
-        build_dict(&args, true)
+    e.add_function("odict", |args: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+        build_dict(&args.into_values(), true)
     });
-    e.add_function("dict", |args: Rest<MjValue>| -> Result<MjValue, Error> {
-        build_dict(&args, false)
+    e.add_function("dict", |args: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+        build_dict(&args.into_values(), false)
     });
     e.add_function("show_full_context", |state: &State| -> MjValue {
         let mut m = indexmap::IndexMap::new();
@@ -485,7 +485,17 @@ fn convert_error(e: &Error, main: &str, source: &str, env: &JinjaEnv, saltenv: &
         format!("Problem running salt function in Jinja template: {}", c.0)
     } else {
         match kind {
-            ErrorKind::SyntaxError => format!("Jinja syntax error: {}", syntax_message(&detail)),
+            ErrorKind::SyntaxError => {
+                let unclosed = if detail.starts_with("unexpected end of input") {
+                    unclosed_block_message(source)
+                } else {
+                    None
+                };
+                format!(
+                    "Jinja syntax error: {}",
+                    unclosed.unwrap_or_else(|| syntax_message(&detail))
+                )
+            }
             ErrorKind::UndefinedError => format!("Jinja variable {}", undefined_message(inner)),
             ErrorKind::TemplateNotFound => {
                 let name = detail
@@ -532,6 +542,77 @@ fn convert_error(e: &Error, main: &str, source: &str, env: &JinjaEnv, saltenv: &
         line,
         message,
     }
+}
+
+/// jinja2's "Unexpected end of template" message for the innermost unclosed block.
+fn unclosed_block_message(source: &str) -> Option<String> {
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .build()
+        .ok()?;
+    let mut tz = minijinja::machinery::Tokenizer::new(source, "<x>", false, syntax);
+    let mut stack: Vec<(String, Vec<&'static str>)> = Vec::new();
+    let mut after_start = false;
+    let mut block_has_assign = false;
+    let mut pending_set = false;
+    while let Ok(Some((tok, _))) = tz.next_token() {
+        use minijinja::machinery::Token;
+        match tok {
+            Token::BlockStart => {
+                after_start = true;
+                block_has_assign = false;
+                pending_set = false;
+                continue;
+            }
+            Token::Assign => block_has_assign = true,
+            Token::BlockEnd => {
+                if pending_set && !block_has_assign {
+                    stack.push(("set".into(), vec!["endset"]));
+                }
+                pending_set = false;
+            }
+            Token::Ident(name) if after_start => {
+                let ends: Option<Vec<&'static str>> = match name {
+                    "for" => Some(vec!["endfor", "else"]),
+                    "if" => Some(vec!["elif", "else", "endif"]),
+                    "macro" => Some(vec!["endmacro"]),
+                    "call" => Some(vec!["endcall"]),
+                    "filter" => Some(vec!["endfilter"]),
+                    "with" => Some(vec!["endwith"]),
+                    "block" => Some(vec!["endblock"]),
+                    "autoescape" => Some(vec!["endautoescape"]),
+                    "load_yaml" | "load_json" | "load_text" => Some(vec!["endload"]),
+                    "profile" => Some(vec!["endprofile"]),
+                    _ => None,
+                };
+                if let Some(ends) = ends {
+                    stack.push((name.to_string(), ends));
+                } else if name == "set" {
+                    pending_set = true;
+                } else if name == "else" || name == "elif" {
+                    if let Some(top) = stack.last_mut() {
+                        top.1 = match (top.0.as_str(), name) {
+                            ("for", _) => vec!["endfor"],
+                            ("if", "elif") => vec!["elif", "else", "endif"],
+                            ("if", _) => vec!["endif"],
+                            _ => top.1.clone(),
+                        };
+                    }
+                } else if name.starts_with("end") {
+                    stack.pop();
+                }
+            }
+            _ => {}
+        }
+        after_start = false;
+    }
+    let (name, ends) = stack.pop()?;
+    let tags: Vec<String> = ends.iter().map(|t| format!("'{t}'")).collect();
+    Some(format!(
+        "Unexpected end of template. Jinja was looking for the following tags: {}. The innermost block that needs to be closed is '{}'.",
+        tags.join(" or "),
+        name
+    ))
 }
 
 /// The line of the last token of a template (jinja2 reports unexpected ends there).
