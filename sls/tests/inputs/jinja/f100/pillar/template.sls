@@ -1,0 +1,5 @@
+template:
+  rootgroup: wheel
+  service:
+    name: template-svc
+  extra_key: from-pillar
