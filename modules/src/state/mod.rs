@@ -3,7 +3,9 @@
 //! Adding a module (pkg, service, iptables, ...) means one new file and one line in
 //! [`registry`].
 
+pub mod cmd;
 pub mod file;
+pub mod test;
 
 use crate::RunContext;
 use rsalt_data::{Dict, Value};
@@ -150,6 +152,8 @@ impl Registry {
 /// The built-in state modules. One line per module.
 pub fn registry() -> Registry {
     let mut r = Registry::default();
+    r.add(Arc::new(cmd::Cmd));
     r.add(Arc::new(file::File));
+    r.add(Arc::new(test::Test));
     r
 }

@@ -1,0 +1,257 @@
+//! `pillar.*` execution functions (salt/modules/pillar.py) over the compiled pillar of the
+//! run context.
+
+use super::grains::{filter_by_data, traverse_dict};
+use super::{Args, ExecRegistry, Sig};
+use crate::RunContext;
+use rsalt_data::{Dict, DictKind, Key, Value};
+use rsalt_sls::CallError;
+
+/// Registers the `pillar.*` functions.
+pub fn register(r: &mut ExecRegistry) {
+    r.add_doc(
+        "pillar.get",
+        get,
+        "Attempt to retrieve the named value from pillar, if the named value is not\navailable return the passed default. The default return is an empty string\nexcept ``__opts__['pillar_raise_on_missing']`` is set to True, in which\ncase a ``KeyError`` exception will be raised.\n\nIf the merge parameter is set to ``True``, the default will be recursively\nmerged into the returned pillar data.\n\nThe value can also represent a value in a nested dict using a \":\" delimiter\nfor the dict. This means that if a dict in pillar looks like this::\n\n    {'pkg': {'apache': 'httpd'}}\n\nTo retrieve the value associated with the ``apache`` key in the ``pkg``\ndict this key can be passed as::\n\n    pkg:apache\n",
+    );
+    r.add_doc(
+        "pillar.items",
+        items,
+        "Calls the master for a fresh pillar and generates the pillar data on the\nfly\n",
+    );
+    r.add_doc("pillar.data", items, "Calls the master for a fresh pillar, generates the pillar data on the\nfly (same as :py:func:`items`)\n");
+    r.add_doc(
+        "pillar.item",
+        item,
+        "Return one or more pillar entries from the pillar data.\n",
+    );
+    r.add_doc("pillar.ls", ls, "Calls the master for a fresh pillar, generates the pillar data on the\nfly (same as :py:func:`items`), but only shows the available main keys.\n");
+    r.add_doc(
+        "pillar.raw",
+        raw,
+        "Return the raw pillar data that is currently loaded into the minion.\n",
+    );
+    r.add_doc(
+        "pillar.keys",
+        keys,
+        "Attempt to retrieve a list of keys from the named value from the pillar.\n",
+    );
+    r.add_doc(
+        "pillar.filter_by",
+        filter_by,
+        "Look up the given pillar in a given dictionary and return the result\n",
+    );
+}
+
+/// `pillar.get(key, default=<missing>, merge=False, merge_nested_lists=None,
+/// delimiter=':', pillarenv=None, saltenv=None)`.
+pub fn get(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "get",
+        params: &[
+            "key",
+            "default",
+            "merge",
+            "merge_nested_lists",
+            "delimiter",
+            "pillarenv",
+            "saltenv",
+        ],
+        required: 1,
+        varargs: false,
+        varkw: false,
+    })?;
+    let key = b.get("key").map(Value::to_py_str).unwrap_or_default();
+    let delim = b.str("delimiter").unwrap_or_else(|| ":".into());
+    let raise = ctx
+        .opt("pillar_raise_on_missing")
+        .is_some_and(Value::truthy);
+    let default: Option<Value> = match b.get("default") {
+        Some(v) => Some(v.clone()),
+        None if raise => None,
+        None => Some(Value::from("")),
+    };
+    let merge_lists = match b.get("merge_nested_lists") {
+        Some(Value::None) | None => ctx.opt("pillar_merge_lists").is_some_and(Value::truthy),
+        Some(v) => v.truthy(),
+    };
+    let pillar = ctx.pillar();
+    let found = traverse_dict(&pillar, &key, &delim);
+    if b.truthy("merge", false) {
+        match &default {
+            Some(Value::Dict(dd)) => match found {
+                Some(Value::Dict(fd)) => {
+                    let mut out = dd.clone();
+                    super::slsutil::update(&mut out, fd, true, merge_lists);
+                    return Ok(Value::Dict(out));
+                }
+                None => return Ok(Value::Dict(dd.clone())),
+                Some(other) => tracing::error!(
+                    "pillar.get: Default is a dict, but the returned pillar value is of type '{}'. Merge will be skipped.",
+                    other.type_name()
+                ),
+            },
+            Some(Value::List(dl)) => match found {
+                Some(Value::List(fl)) => {
+                    let mut out = dl.clone();
+                    let add: Vec<Value> =
+                        fl.iter().filter(|x| !dl.contains(x)).cloned().collect();
+                    out.extend(add);
+                    return Ok(Value::List(out));
+                }
+                None => return Ok(Value::List(dl.clone())),
+                Some(other) => tracing::error!(
+                    "pillar.get: Default is a list, but the returned pillar value is of type '{}'. Merge will be skipped.",
+                    other.type_name()
+                ),
+            },
+            other => tracing::error!(
+                "pillar.get: Default is of type '{}', must be a dict or list to merge. Merge will be skipped.",
+                other.as_ref().map_or("NoneType", |v| v.type_name())
+            ),
+        }
+    }
+    match (found, default) {
+        (Some(v), _) => Ok(v.clone()),
+        (None, Some(d)) => Ok(d),
+        (None, None) => Err(CallError::Failed(format!("'Pillar key not found: {key}'"))),
+    }
+}
+
+/// The pillar as `pillar.items` returns it: a plain dict at the top (nested values keep
+/// their `OrderedDict`s), with a `pillar=` override merged over it.
+fn current(ctx: &RunContext, override_: Option<&Value>) -> Dict {
+    let mut p = ctx.pillar();
+    if let Some(Value::Dict(o)) = override_ {
+        super::slsutil::update(&mut p, o, true, false);
+    }
+    p.kind = DictKind::Plain;
+    p
+}
+
+/// `pillar.items(*args, pillar=None, pillar_enc=None, pillarenv=None, saltenv=None)`.
+pub fn items(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "items",
+        params: &[],
+        required: 0,
+        varargs: true,
+        varkw: true,
+    })?;
+    if !b.varargs.is_empty() {
+        return item(ctx, &Args::new(b.varargs.clone(), Dict::new()));
+    }
+    Ok(Value::Dict(current(ctx, b.kwargs.get("pillar"))))
+}
+
+/// `pillar.item(*args, default=None, delimiter=None)`.
+pub fn item(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "item",
+        params: &[],
+        required: 0,
+        varargs: true,
+        varkw: true,
+    })?;
+    let default = match b.kwargs.get("default") {
+        Some(Value::None) | None => Value::from(""),
+        Some(v) => v.clone(),
+    };
+    let delim = match b.kwargs.get("delimiter") {
+        Some(Value::None) | None => ":".to_string(),
+        Some(v) => v.to_py_str(),
+    };
+    let pillar = ctx.pillar();
+    let mut out = Dict::new();
+    for a in &b.varargs {
+        let k = a.to_py_str();
+        let v = traverse_dict(&pillar, &k, &delim)
+            .cloned()
+            .unwrap_or_else(|| default.clone());
+        match Key::from_value(a) {
+            Some(key) => out.insert(key, v),
+            None => out.insert(k, v),
+        };
+    }
+    Ok(Value::Dict(out))
+}
+
+/// `pillar.ls(*args, ...)`: the top-level pillar keys.
+pub fn ls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let v = items(ctx, args)?;
+    Ok(Value::List(
+        v.as_dict()
+            .map(|d| d.map.keys().map(Key::to_value).collect())
+            .unwrap_or_default(),
+    ))
+}
+
+/// `pillar.raw(key=None)`.
+pub fn raw(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "raw",
+        params: &["key"],
+        required: 0,
+        varargs: false,
+        varkw: false,
+    })?;
+    let pillar = ctx.pillar();
+    match b.get("key").filter(|k| k.truthy()) {
+        Some(k) => Ok(Key::from_value(k)
+            .and_then(|k| pillar.map.get(&k).cloned())
+            .unwrap_or_else(Value::dict)),
+        None => {
+            let mut p = pillar;
+            p.kind = DictKind::Plain;
+            Ok(Value::Dict(p))
+        }
+    }
+}
+
+/// `pillar.keys(key, delimiter=':')`.
+pub fn keys(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "keys",
+        params: &["key", "delimiter"],
+        required: 1,
+        varargs: false,
+        varkw: false,
+    })?;
+    let key = b.get("key").map(Value::to_py_str).unwrap_or_default();
+    let delim = b.str("delimiter").unwrap_or_else(|| ":".into());
+    let pillar = ctx.pillar();
+    match traverse_dict(&pillar, &key, &delim) {
+        None => Err(CallError::Failed(format!("'Pillar key not found: {key}'"))),
+        Some(Value::Dict(d)) => Ok(Value::List(d.map.keys().map(Key::to_value).collect())),
+        Some(_) => Err(CallError::Failed(format!(
+            "Pillar value in key {key} is not a dict"
+        ))),
+    }
+}
+
+/// `pillar.filter_by(lookup_dict, pillar, merge=None, default='default', base=None)`.
+pub fn filter_by(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "filter_by",
+        params: &["lookup_dict", "pillar", "merge", "default", "base"],
+        required: 2,
+        varargs: false,
+        varkw: false,
+    })?;
+    let lookup = b
+        .get("lookup_dict")
+        .and_then(Value::as_dict)
+        .cloned()
+        .unwrap_or_default();
+    let key = b.str("pillar").unwrap_or_default();
+    let default = b.str("default").unwrap_or_else(|| "default".into());
+    let base = b.str("base");
+    filter_by_data(
+        &lookup,
+        &key,
+        &ctx.pillar(),
+        b.get("merge"),
+        &default,
+        base.as_deref(),
+    )
+}
