@@ -96,3 +96,4 @@ fixture_test!(c011_python_methods, "c011");
 fixture_test!(c012_undefined, "c012");
 fixture_test!(c052_syntax_errors, "c052");
 fixture_test!(f100_formula_map_jinja, "f100", true);
+fixture_test!(f101_features, "f101", true);

@@ -528,7 +528,11 @@ pub fn str_method(s: &str, method: &str, args: &[MjValue]) -> Result<MjValue, Er
             v(parts.join(s))
         }
         "format" => {
-            let kwf = |name: &str| kw_get(&kw, name);
+            let kwf = |name: &str| {
+                kw.as_ref()
+                    .filter(|k| k.has(name))
+                    .and_then(|k| k.get::<MjValue>(name).ok())
+            };
             v(pyfmt::str_format(s, &pos, &kwf)?)
         }
         "format_map" => {

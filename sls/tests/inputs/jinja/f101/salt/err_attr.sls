@@ -1,0 +1,2 @@
+x:
+  v: {{ grains.nosuch }}

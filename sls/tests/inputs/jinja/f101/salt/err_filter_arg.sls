@@ -1,0 +1,1 @@
+{{ 'x'|replace(nosuch, 'y') }}

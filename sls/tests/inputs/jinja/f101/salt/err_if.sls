@@ -1,0 +1,3 @@
+{% if nosuch %}
+yes
+{% endif %}
