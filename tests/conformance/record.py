@@ -126,6 +126,16 @@ def with_sandbox(v, path):
     return v
 
 
+def with_case(v, path):
+    if isinstance(v, str):
+        return v.replace("@CASE@", path)
+    if isinstance(v, list):
+        return [with_case(x, path) for x in v]
+    if isinstance(v, dict):
+        return {k: with_case(x, path) for k, x in v.items()}
+    return v
+
+
 class Run:
     """One case's temp tree: conf/minion, root/ (root_dir), sandbox/ (cwd)."""
 
@@ -154,7 +164,9 @@ class Run:
             "grains": grains,
             "enable_fqdns_grains": False,
         }
-        config.update(case.get("minion") or {})
+        # ours: @CASE@ / @SANDBOX@ in minion values (e.g. extra file_roots envs)
+        config.update(with_sandbox(with_case(case.get("minion") or {}, self.case_dir),
+                                   self.sandbox))
         with open(os.path.join(self.conf, "minion"), "w", encoding="utf-8") as f:
             f.write(json.dumps(config, indent=2, sort_keys=True) + "\n")
         self.placeholders = [(self.sandbox, "@SANDBOX@"), (self.root, "@ROOT@"),
@@ -286,7 +298,9 @@ def oracle_ok(salt_call):
         p = subprocess.run([salt_call, "--version"], capture_output=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
         return False
-    return p.returncode == 0 and p.stdout.decode().split()[-1:] == [ORACLE_VERSION]
+    # "salt-call 3007.8 (Chlorine)"
+    words = p.stdout.decode("utf-8", "replace").split()
+    return p.returncode == 0 and words[1:2] == [ORACLE_VERSION]
 
 
 def install_oracle(venv):
@@ -294,6 +308,9 @@ def install_oracle(venv):
     salt_call = os.path.join(venv, "bin", "salt-call")
     if oracle_ok(salt_call):
         return salt_call
+    if os.path.exists(salt_call):
+        sys.exit("%s exists but is not a working Salt %s; not touching it (remove %s to reinstall)"
+                 % (salt_call, ORACLE_VERSION, venv))
     py = os.environ.get("PYTHON") or (shutil.which("python3.11") and "python3.11") or "python3"
     print("installing Salt %s into %s (with %s)" % (ORACLE_VERSION, venv, py), flush=True)
     subprocess.run([py, "-m", "venv", venv], check=True)

@@ -138,8 +138,10 @@ impl Sandbox {
         cfg.insert("id".into(), id);
         cfg.insert("grains".into(), Value::Object(grains));
         cfg.insert("enable_fqdns_grains".into(), json!(false));
+        let case_dir = case.dir.to_string_lossy();
+        let sandbox = self.sandbox.to_string_lossy();
         for (k, v) in &case.minion {
-            cfg.insert(k.clone(), v.clone());
+            cfg.insert(k.clone(), subst_paths(v, &case_dir, &sandbox));
         }
         Value::Object(cfg)
     }
@@ -165,6 +167,27 @@ impl Sandbox {
     /// Normalise a text output: placeholders, then the time/pid text rules.
     pub fn normalise_text(&self, s: &str) -> String {
         normalise_text_rules(&self.norm_str(s))
+    }
+}
+
+/// `@CASE@` and `@SANDBOX@` inside the case's `minion` values become the
+/// case folder and the sandbox (e.g. `file_roots: {dev: ["@CASE@/salt-dev"]}`).
+fn subst_paths(v: &Value, case_dir: &str, sandbox: &str) -> Value {
+    match v {
+        Value::String(s) => {
+            Value::String(s.replace("@CASE@", case_dir).replace("@SANDBOX@", sandbox))
+        }
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| subst_paths(x, case_dir, sandbox))
+                .collect(),
+        ),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), subst_paths(x, case_dir, sandbox)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -441,6 +464,70 @@ mod tests {
         assert_eq!(s["bin"]["content"], json!("<binary 3 bytes>"));
         assert_eq!(s["l"], json!({"type": "link", "target": "sub"}));
         assert_eq!(s.as_object().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn minion_config_merges_grains_and_case_keys() {
+        let d = tempfile::tempdir().unwrap();
+        let case_dir = d.path().join("001-x");
+        fs::create_dir_all(case_dir.join("sandbox/sub")).unwrap();
+        fs::write(case_dir.join("sandbox/sub/seed"), "s").unwrap();
+        let case = Case {
+            name: "001-x".into(),
+            dir: case_dir.clone(),
+            grains: json!({"id": "db2", "role": "db", "extra": [1]})
+                .as_object()
+                .unwrap()
+                .clone(),
+            minion: json!({"enable_fqdns_grains": true,
+                           "file_roots": {"dev": ["@CASE@/salt-dev"]}})
+            .as_object()
+            .unwrap()
+            .clone(),
+            calls: vec![],
+        };
+        let sb = Sandbox::new(&case).unwrap();
+        let text = fs::read_to_string(sb.conf.join("minion")).unwrap();
+        let cfg: Value = serde_json::from_str(&text).unwrap();
+        let cd = case_dir.to_string_lossy();
+        assert_eq!(cfg["id"], json!("db2"));
+        assert_eq!(cfg["grains"]["role"], json!("db"));
+        assert_eq!(cfg["grains"]["os"], json!("Debian"));
+        assert_eq!(cfg["grains"]["extra"], json!([1]));
+        assert!(cfg["grains"].get("id").is_none());
+        assert_eq!(
+            cfg["grains"]["sandbox"],
+            json!(sb.sandbox.to_string_lossy())
+        );
+        assert_eq!(cfg["enable_fqdns_grains"], json!(true));
+        // a case key replaces the default wholesale (shallow update)
+        assert_eq!(
+            cfg["file_roots"],
+            json!({"dev": [format!("{cd}/salt-dev")]})
+        );
+        assert_eq!(
+            cfg["pillar_roots"],
+            json!({"base": [format!("{cd}/pillar")]})
+        );
+        // Python json.dump(indent=2, sort_keys=True) layout
+        assert!(
+            text.starts_with("{\n  \"enable_fqdns_grains\": true,\n  \"file_client\": \"local\",")
+        );
+        assert_eq!(
+            fs::read_to_string(sb.sandbox.join("sub/seed")).unwrap(),
+            "s"
+        );
+        assert_eq!(
+            sb.norm_str(&format!(
+                "{}/x {}/r {cd}/salt",
+                sb.sandbox.display(),
+                sb.root.display()
+            )),
+            "@SANDBOX@/x @ROOT@/r @CASE@/salt"
+        );
+        let tmp = sb.tmp_path.clone();
+        drop(sb);
+        assert!(!tmp.exists(), "temp dir removed on drop");
     }
 
     #[test]
