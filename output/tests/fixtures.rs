@@ -39,7 +39,11 @@ fn decode(j: &serde_json::Value) -> Value {
 fn strs(r: &serde_json::Value, k: &str) -> Vec<String> {
     r.get(k)
         .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
