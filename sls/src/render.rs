@@ -93,15 +93,21 @@ pub fn render_pipe(
             }
         };
         cur = match r {
-            Renderer::Jinja => Rendered::Text(jinja::render(env, &input, tpl_path, saltenv, context)?),
+            Renderer::Jinja => {
+                Rendered::Text(jinja::render(env, &input, tpl_path, saltenv, context)?)
+            }
             Renderer::Text => Rendered::Text(input),
             Renderer::Yaml => {
                 let data = rsalt_data::yaml::load(&input).map_err(|e| SlsError::Yaml {
                     file: tpl_path.to_string(),
                     line: e.line,
-                    message: e.message.clone(),
+                    message: e.to_string(),
                 })?;
-                Rendered::Data(if data.truthy() { data } else { Value::Dict(Dict::ordered()) })
+                Rendered::Data(if data.truthy() {
+                    data
+                } else {
+                    Value::Dict(Dict::ordered())
+                })
             }
             Renderer::Json => {
                 let body = if input.starts_with("#!") {
@@ -112,13 +118,12 @@ pub fn render_pipe(
                 if body.trim().is_empty() {
                     Rendered::Data(Value::dict())
                 } else {
-                    let j: serde_json::Value = serde_json::from_str(body).map_err(|e| {
-                        SlsError::Render {
+                    let j: serde_json::Value =
+                        serde_json::from_str(body).map_err(|e| SlsError::Render {
                             file: tpl_path.to_string(),
                             line: Some(e.line()),
                             message: format!("{e}"),
-                        }
-                    })?;
+                        })?;
                     Rendered::Data(Value::from_json(&j))
                 }
             }

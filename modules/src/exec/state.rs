@@ -19,20 +19,72 @@ const EX_PILLAR_FAILURE: i64 = 5;
 
 /// Registers the `state.*` functions.
 pub fn register(r: &mut ExecRegistry) {
-    r.add_doc("state.apply", apply, "Apply states: highstate without arguments, else state.sls.");
-    r.add_doc("state.sls", sls, "Execute the states in one or more SLS files.");
-    r.add_doc("state.highstate", highstate, "Retrieve the state data from the top file and apply it.");
+    r.add_doc(
+        "state.apply",
+        apply,
+        "Apply states: highstate without arguments, else state.sls.",
+    );
+    r.add_doc(
+        "state.sls",
+        sls,
+        "Execute the states in one or more SLS files.",
+    );
+    r.add_doc(
+        "state.highstate",
+        highstate,
+        "Retrieve the state data from the top file and apply it.",
+    );
     r.add_doc("state.test", test, "state.apply with test=True.");
-    r.add_doc("state.top", top, "Execute a specific top file instead of the default.");
-    r.add_doc("state.single", single, "Execute a single state function with the named kwargs.");
-    r.add_doc("state.sls_id", sls_id, "Call a single ID from the named module(s).");
-    r.add_doc("state.show_sls", show_sls, "Display the state data from a specific sls.");
-    r.add_doc("state.show_low_sls", show_low_sls, "Display the low data from a specific sls.");
-    r.add_doc("state.show_highstate", show_highstate, "Retrieve the highstate data from the salt master and display it.");
-    r.add_doc("state.show_lowstate", show_lowstate, "List out the low data that will be applied to this minion.");
-    r.add_doc("state.show_top", show_top, "Return the top data that the minion will use for a highstate.");
-    r.add_doc("state.sls_exists", sls_exists, "Tests for the existence of a specific SLS or list of SLS files.");
-    r.add_doc("state.id_exists", id_exists, "Tests for the existence of a specific ID or list of IDs.");
+    r.add_doc(
+        "state.top",
+        top,
+        "Execute a specific top file instead of the default.",
+    );
+    r.add_doc(
+        "state.single",
+        single,
+        "Execute a single state function with the named kwargs.",
+    );
+    r.add_doc(
+        "state.sls_id",
+        sls_id,
+        "Call a single ID from the named module(s).",
+    );
+    r.add_doc(
+        "state.show_sls",
+        show_sls,
+        "Display the state data from a specific sls.",
+    );
+    r.add_doc(
+        "state.show_low_sls",
+        show_low_sls,
+        "Display the low data from a specific sls.",
+    );
+    r.add_doc(
+        "state.show_highstate",
+        show_highstate,
+        "Retrieve the highstate data from the salt master and display it.",
+    );
+    r.add_doc(
+        "state.show_lowstate",
+        show_lowstate,
+        "List out the low data that will be applied to this minion.",
+    );
+    r.add_doc(
+        "state.show_top",
+        show_top,
+        "Return the top data that the minion will use for a highstate.",
+    );
+    r.add_doc(
+        "state.sls_exists",
+        sls_exists,
+        "Tests for the existence of a specific SLS or list of SLS files.",
+    );
+    r.add_doc(
+        "state.id_exists",
+        id_exists,
+        "Tests for the existence of a specific ID or list of IDs.",
+    );
 }
 
 fn is_true(v: &Value) -> bool {
@@ -54,34 +106,64 @@ fn test_value(ctx: &RunContext, args: &Args, pos: usize) -> bool {
 fn split_input(v: &Value) -> Vec<String> {
     match v {
         Value::List(l) => l.iter().map(Value::to_py_str).collect(),
-        other => other.to_py_str().split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        other => other
+            .to_py_str()
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
     }
 }
 
-/// Applies a `pillar=` override (merged into the current pillar as Salt's `State` does)
-/// and returns the context to run with. Errors if the override is not a dict.
-fn with_pillar_override(ctx: &RunContext, args: &Args) -> Result<RunContext, CallError> {
+/// Restores the pillar a `pillar=` override replaced, when dropped.
+struct PillarGuard {
+    ctx: RunContext,
+    saved: Option<Dict>,
+}
+
+impl Drop for PillarGuard {
+    fn drop(&mut self) {
+        if let Some(saved) = self.saved.take() {
+            if let Ok(mut p) = self.ctx.pillar.write() {
+                *p = saved;
+            }
+        }
+    }
+}
+
+/// Applies a `pillar=` override for the duration of one call (merged into the current
+/// pillar as Salt's `State` does). The pillar is shared with the caller, so templates'
+/// `salt['pillar.get']` sees the override too. Errors if the override is not a dict.
+fn with_pillar_override(ctx: &RunContext, args: &Args) -> Result<(RunContext, PillarGuard), CallError> {
+    let mut guard = PillarGuard { ctx: ctx.clone(), saved: None };
     match args.kwargs.get("pillar") {
-        None | Some(Value::None) => Ok(ctx.clone()),
+        None | Some(Value::None) => {}
         Some(Value::Dict(over)) => {
             let opts = highstate::pillar_options(&ctx.opts, None);
-            let merged = dictupdate::merge(&ctx.pillar(), over, &opts.merge_strategy, &opts.renderer, opts.merge_lists);
-            let mut c = ctx.clone();
-            c.pillar = std::sync::Arc::new(std::sync::RwLock::new(merged));
-            // Templates must see the overridden pillar too.
-            Ok(c)
+            let current = ctx.pillar();
+            let merged = dictupdate::merge(&current, over, &opts.merge_strategy, &opts.renderer, opts.merge_lists);
+            if let Ok(mut p) = ctx.pillar.write() {
+                *p = merged;
+                guard.saved = Some(current);
+            }
         }
-        Some(_) => Err(CallError::Failed(
-            "Pillar data must be formatted as a dictionary, unless pillar_enc is specified.".into(),
-        )),
+        Some(_) => {
+            return Err(CallError::Failed(
+                "Pillar data must be formatted as a dictionary, unless pillar_enc is specified.".into(),
+            ))
+        }
     }
+    Ok((ctx.clone(), guard))
 }
 
 fn pillar_errors(ctx: &RunContext, args: &Args) -> Option<Vec<Value>> {
     if args.kwargs.get("force").is_some_and(Value::truthy) {
         return None;
     }
-    ctx.pillar().get("_errors").and_then(Value::as_list).cloned()
+    ctx.pillar()
+        .get("_errors")
+        .and_then(Value::as_list)
+        .cloned()
 }
 
 fn error_list(errors: Vec<String>) -> Value {
@@ -127,12 +209,19 @@ fn saltenv_of(ctx: &RunContext, args: &Args) -> String {
     args.kwargs
         .get("saltenv")
         .map(Value::to_py_str)
-        .or_else(|| ctx.opts.get("saltenv").filter(|v| !v.is_none()).map(Value::to_py_str))
+        .or_else(|| {
+            ctx.opts
+                .get("saltenv")
+                .filter(|v| !v.is_none())
+                .map(Value::to_py_str)
+        })
         .unwrap_or_else(|| "base".into())
 }
 
 fn add_exclude(high: &mut Dict, exclude: Option<&Value>) {
-    let Some(ex) = exclude.filter(|v| v.truthy()) else { return };
+    let Some(ex) = exclude.filter(|v| v.truthy()) else {
+        return;
+    };
     let items: Vec<Value> = match ex {
         Value::List(l) => l.clone(),
         other => split_input(other).into_iter().map(Value::Str).collect(),
@@ -179,11 +268,14 @@ pub fn test(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 /// `state.sls`.
 pub fn sls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let mods = args.require("sls", 0, "mods")?.clone();
-    let ctx = &with_pillar_override(ctx, args)?;
+    let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
+    let ctx = &ctx;
     let test = test_value(ctx, args, 1);
     if let Some(errs) = pillar_errors(ctx, args) {
         set_retcode(EX_PILLAR_FAILURE);
-        let mut out = vec![Value::from("Pillar failed to render with the following messages:")];
+        let mut out = vec![Value::from(
+            "Pillar failed to render with the following messages:",
+        )];
         out.extend(errs);
         return Ok(Value::List(out));
     }
@@ -221,7 +313,9 @@ fn call_highstate(ctx: &RunContext, args: &Args, test: bool) -> Value {
         TopOutcome::Matches(m, e) => (m, e),
     };
     if matches.is_empty() {
-        return no_states("No Top file or master_tops data matches found. Please see master log for details.");
+        return no_states(
+            "No Top file or master_tops data matches found. Please see master log for details.",
+        );
     }
     let (mut high, errors) = hs.render_highstate(&matches);
     add_exclude(&mut high, args.kwargs.get("exclude"));
@@ -237,11 +331,14 @@ fn call_highstate(ctx: &RunContext, args: &Args, test: bool) -> Value {
 
 /// `state.highstate`.
 pub fn highstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
-    let ctx = &with_pillar_override(ctx, args)?;
+    let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
+    let ctx = &ctx;
     let test = test_value(ctx, args, 0);
     if let Some(errs) = pillar_errors(ctx, args) {
         set_retcode(EX_PILLAR_FAILURE);
-        let mut out = vec![Value::from("Pillar failed to render with the following messages:")];
+        let mut out = vec![Value::from(
+            "Pillar failed to render with the following messages:",
+        )];
         out.extend(errs);
         return Ok(Value::List(out));
     }
@@ -264,7 +361,8 @@ pub fn top(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 pub fn single(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let fun = args.require("single", 0, "fun")?.to_py_str();
     let name = args.require("single", 1, "name")?.clone();
-    let ctx = &with_pillar_override(ctx, args)?;
+    let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
+    let ctx = &ctx;
     let test = test_value(ctx, args, 2);
     let Some((state, f)) = fun.split_once('.') else {
         set_retcode(EX_STATE_COMPILER_ERROR);
@@ -272,7 +370,10 @@ pub fn single(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     };
     let mut low = Dict::new();
     for (k, v) in args.kwargs.iter() {
-        if matches!(k.as_str(), Some("test" | "pillar" | "queue" | "saltenv" | "pillarenv")) {
+        if matches!(
+            k.as_str(),
+            Some("test" | "pillar" | "queue" | "saltenv" | "pillarenv")
+        ) {
             continue;
         }
         low.map.insert(k.clone(), v.clone());
@@ -306,11 +407,14 @@ pub fn single(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 pub fn sls_id(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let id = args.require("sls_id", 0, "id_")?.to_py_str();
     let mods_v = args.require("sls_id", 1, "mods")?.clone();
-    let ctx = &with_pillar_override(ctx, args)?;
+    let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
+    let ctx = &ctx;
     let test = test_value(ctx, args, 2);
     if let Some(errs) = pillar_errors(ctx, args) {
         set_retcode(EX_PILLAR_FAILURE);
-        let mut out = vec![Value::from("Pillar failed to render with the following messages:")];
+        let mut out = vec![Value::from(
+            "Pillar failed to render with the following messages:",
+        )];
         out.extend(errs);
         return Ok(Value::List(out));
     }
@@ -327,7 +431,10 @@ pub fn sls_id(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let registry = crate::state::registry();
     let mut runner = StateRunner::new(ctx, &registry, test);
     let mut out = Dict::new();
-    for c in chunks.iter().filter(|c| c.get("__id__").map(Value::to_py_str) == Some(id.clone())) {
+    for c in chunks
+        .iter()
+        .filter(|c| c.get("__id__").map(Value::to_py_str) == Some(id.clone()))
+    {
         let mut one = vec![c.clone()];
         if let Ok(r) = runner.call_chunks(&mut one) {
             for (k, v) in r.map {
@@ -349,10 +456,14 @@ pub fn sls_id(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 /// `state.show_sls`.
 pub fn show_sls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let mods = args.require("show_sls", 0, "mods")?.clone();
-    let ctx = &with_pillar_override(ctx, args)?;
+    let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
+    let ctx = &ctx;
     if let Some(errs) = pillar_errors(ctx, args) {
         set_retcode(EX_PILLAR_FAILURE);
-        return Err(CallError::Failed(format!("Pillar failed to render: {}", rsalt_data::repr::repr(&Value::List(errs)))));
+        return Err(CallError::Failed(format!(
+            "Pillar failed to render: {}",
+            rsalt_data::repr::repr(&Value::List(errs))
+        )));
     }
     let saltenv = saltenv_of(ctx, args);
     let (high, mut errors) = render_mods(ctx, &saltenv, &split_input(&mods));
@@ -367,7 +478,8 @@ pub fn show_sls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 /// `state.show_low_sls`.
 pub fn show_low_sls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let mods = args.require("show_low_sls", 0, "mods")?.clone();
-    let ctx = &with_pillar_override(ctx, args)?;
+    let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
+    let ctx = &ctx;
     let saltenv = saltenv_of(ctx, args);
     let (high, mut errors) = render_mods(ctx, &saltenv, &split_input(&mods));
     errors.extend(rsalt_sls::compile::verify_high(&high));
@@ -396,7 +508,8 @@ fn compile_highstate(ctx: &RunContext) -> Result<Dict, Vec<String>> {
 
 /// `state.show_highstate`.
 pub fn show_highstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
-    let ctx = &with_pillar_override(ctx, args)?;
+    let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
+    let ctx = &ctx;
     let ret = match compile_highstate(ctx) {
         Ok(h) => Value::Dict(h),
         Err(e) => error_list(e),
