@@ -106,18 +106,23 @@ fn record(args: &[String]) -> Result<bool> {
     Ok(status.success())
 }
 
-fn main() -> Result<ExitCode> {
-    let cli = Cli::parse();
-    let ok = match cli.task {
-        Task::Conformance { opts, release } => conformance(opts, release)?,
-        Task::Record { args } => record(&args)?,
+fn run(cli: Cli) -> Result<bool> {
+    match cli.task {
+        Task::Conformance { opts, release } => conformance(opts, release),
+        Task::Record { args } => record(&args),
         Task::Ci => bail!("`cargo xtask ci` is not implemented yet"),
         Task::Bench => bail!("`cargo xtask bench` is not implemented yet"),
         Task::Fuzz => bail!("`cargo xtask fuzz` is not implemented yet"),
-    };
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
