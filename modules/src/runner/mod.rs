@@ -26,6 +26,8 @@ pub struct StateRunner<'a> {
     pre: Dict,
     active: HashSet<String>,
     disabled_requisites: Vec<String>,
+    /// The chunks of the current run (Salt's `__lowstate__`), for states that need it.
+    lowstate: Vec<Dict>,
 }
 
 /// The wall-clock start of a state, as Salt reports it (`HH:MM:SS.ffffff`, local time).
@@ -76,14 +78,19 @@ impl<'a> StateRunner<'a> {
             pre: Dict::new(),
             active: HashSet::new(),
             disabled_requisites,
+            lowstate: Vec::new(),
         }
     }
 
     /// `call_high`: compile high data and run it. Errors are Salt's error list.
     pub fn call_high(&mut self, high: Dict) -> Result<Dict, Vec<String>> {
         let mut chunks = compile::compile(high, &self.disabled_requisites)?;
-        let running = self.call_chunks(&mut chunks)?;
-        self.call_listen(&chunks, running)
+        self.lowstate = chunks.clone();
+        let running = self.call_chunks(&mut chunks);
+        let result = running.and_then(|r| self.call_listen(&chunks, r));
+        // Salt deletes the accumulator data at the end of every state run.
+        crate::state::file::accumulated::clear();
+        result
     }
 
     /// Runs already-compiled chunks (used by `state.single` and `call_high`).
@@ -110,7 +117,10 @@ impl<'a> StateRunner<'a> {
         if self.test {
             return false;
         }
-        let fh = low.get("failhard").map(Value::truthy).unwrap_or(self.failhard);
+        let fh = low
+            .get("failhard")
+            .map(Value::truthy)
+            .unwrap_or(self.failhard);
         let tag = gen_tag(low);
         if fh {
             if let Some(r) = running.get(&tag) {
@@ -134,7 +144,13 @@ impl<'a> StateRunner<'a> {
     }
 
     /// A return for a state that did not run (requisite outcome), Salt's key order.
-    fn synthetic(&mut self, low: &Dict, result: Value, comment: String, state_ran: Option<bool>) -> Value {
+    fn synthetic(
+        &mut self,
+        low: &Dict,
+        result: Value,
+        comment: String,
+        state_ran: Option<bool>,
+    ) -> Value {
         let (start, dur) = fake_timing();
         let mut d = Dict::new();
         d.insert("changes", Value::dict());
@@ -168,8 +184,15 @@ impl<'a> StateRunner<'a> {
         match status {
             Status::Unmet => {
                 let mut requisites = vec![
-                    "require", "require_any", "watch", "watch_any", "prereq", "onfail", "onfail_any",
-                    "onchanges", "onchanges_any",
+                    "require",
+                    "require_any",
+                    "watch",
+                    "watch_any",
+                    "prereq",
+                    "onfail",
+                    "onfail_any",
+                    "onchanges",
+                    "onchanges_any",
                 ];
                 if !is_prereq {
                     requisites.push("prerequired");
@@ -180,12 +203,17 @@ impl<'a> StateRunner<'a> {
                     let mut lost_here = Vec::new();
                     let reqlist = chunks[idx].get(requisite).and_then(Value::as_list).cloned();
                     for req in reqlist.into_iter().flatten() {
-                        let Some((req_key, req_val)) = requisites::trim_req(&req) else { continue };
+                        let Some((req_key, req_val)) = requisites::trim_req(&req) else {
+                            continue;
+                        };
                         let mut found = false;
                         let Some(req_val) = req_val else { continue };
                         for (ci, chunk) in chunks.iter_mut().enumerate() {
                             if req_key == "sls" {
-                                let sls = chunk.get("__sls__").map(Value::to_py_str).unwrap_or_default();
+                                let sls = chunk
+                                    .get("__sls__")
+                                    .map(Value::to_py_str)
+                                    .unwrap_or_default();
                                 let included = chunk
                                     .get("__sls_included_from__")
                                     .and_then(Value::as_list)
@@ -200,9 +228,13 @@ impl<'a> StateRunner<'a> {
                                 continue;
                             }
                             let name = chunk.get("name").map(Value::to_py_str).unwrap_or_default();
-                            let id = chunk.get("__id__").map(Value::to_py_str).unwrap_or_default();
+                            let id = chunk
+                                .get("__id__")
+                                .map(Value::to_py_str)
+                                .unwrap_or_default();
                             if fnmatch(&name, &req_val) || fnmatch(&id, &req_val) {
-                                let st = chunk.get("state").map(Value::to_py_str).unwrap_or_default();
+                                let st =
+                                    chunk.get("state").map(Value::to_py_str).unwrap_or_default();
                                 if req_key == "id" || st == req_key {
                                     if *requisite == "prereq" {
                                         chunk.insert("__prereq__", Value::Bool(true));
@@ -398,7 +430,8 @@ impl<'a> StateRunner<'a> {
             }
             Status::Pre => {
                 let low = chunks[idx].clone();
-                let ret = self.synthetic(&low, Value::Bool(true), "No changes detected".into(), None);
+                let ret =
+                    self.synthetic(&low, Value::Bool(true), "No changes detected".into(), None);
                 running.insert(tag.as_str(), ret.clone());
                 self.pre.insert(tag.as_str(), ret);
             }
@@ -444,7 +477,11 @@ impl<'a> StateRunner<'a> {
     /// `verify_data` for one chunk.
     fn verify_data(&self, low: &mut Dict) -> Vec<String> {
         let mut errors = Vec::new();
-        for (k, msg) in [("state", "Missing \"state\" data"), ("fun", "Missing \"fun\" data"), ("name", "Missing \"name\" data")] {
+        for (k, msg) in [
+            ("state", "Missing \"state\" data"),
+            ("fun", "Missing \"fun\" data"),
+            ("name", "Missing \"name\" data"),
+        ] {
             if !low.contains_key(k) {
                 errors.push(msg.to_string());
             }
@@ -454,7 +491,9 @@ impl<'a> StateRunner<'a> {
                 errors.push(format!(
                     "ID '{}' {}is not formed as a string, but is a {}",
                     name.to_py_str(),
-                    low.get("__sls__").map(|s| format!("in SLS '{}' ", s.to_py_str())).unwrap_or_default(),
+                    low.get("__sls__")
+                        .map(|s| format!("in SLS '{}' ", s.to_py_str()))
+                        .unwrap_or_default(),
                     name.type_name()
                 ));
             }
@@ -481,7 +520,10 @@ impl<'a> StateRunner<'a> {
         if !exists {
             match low.get("__sls__") {
                 Some(sls) => {
-                    errors.push(format!("State '{full}' was not found in SLS '{}'", sls.to_py_str()));
+                    errors.push(format!(
+                        "State '{full}' was not found in SLS '{}'",
+                        sls.to_py_str()
+                    ));
                     if self.registry.get(&state).is_none() {
                         errors.push(format!("Reason: '{state}' __virtual__ returned False"));
                     }
@@ -512,8 +554,15 @@ impl<'a> StateRunner<'a> {
         if !reqdec.is_empty() {
             let name = low.get("name").map(Value::to_py_str).unwrap_or_default();
             let id = low.get("__id__").map(Value::to_py_str).unwrap_or_default();
-            for req in low.get(reqdec).and_then(Value::as_list).into_iter().flatten() {
-                let Some((rk, rv)) = req.as_dict().and_then(|d| d.map.iter().next()) else { continue };
+            for req in low
+                .get(reqdec)
+                .and_then(Value::as_list)
+                .into_iter()
+                .flatten()
+            {
+                let Some((rk, rv)) = req.as_dict().and_then(|d| d.map.iter().next()) else {
+                    continue;
+                };
                 if rk.to_string() == state {
                     let rv = rv.to_py_str();
                     if fnmatch(&name, &rv) || fnmatch(&id, &rv) {
@@ -556,7 +605,10 @@ impl<'a> StateRunner<'a> {
         ret.insert("result", Value::Bool(false));
         ret.insert("name", name_v.clone());
         ret.insert("changes", Value::dict());
-        if ["unless", "onlyif", "creates"].iter().any(|k| low.contains_key(k)) {
+        if ["unless", "onlyif", "creates"]
+            .iter()
+            .any(|k| low.contains_key(k))
+        {
             let chk = guards::run_check(self.ctx, &low);
             for (k, v) in chk.map {
                 ret.map.insert(k, v);
@@ -585,7 +637,10 @@ impl<'a> StateRunner<'a> {
         ret.insert("__sls__", low.get("__sls__").cloned().unwrap_or_default());
         ret.insert("__run_num__", Value::Int(self.next_run_num()));
         ret.insert("start_time", Value::Str(start_time));
-        ret.insert("duration", Value::Float((ms_since(started) * 1000.0).round() / 1000.0));
+        ret.insert(
+            "duration",
+            Value::Float((ms_since(started) * 1000.0).round() / 1000.0),
+        );
         ret.insert("__id__", low.get("__id__").cloned().unwrap_or_default());
         if low.contains_key("retry") && self.test {
             if let Some(r) = guards::retry_data(&low) {
@@ -604,21 +659,37 @@ impl<'a> StateRunner<'a> {
 
     /// Runs the state module function (or `mod_watch`), catching panics as Salt catches
     /// exceptions in a state.
-    fn run_function(&self, state: &str, fun: &str, low: &Dict, test: bool, _running: &Dict) -> StateReturn {
+    fn run_function(
+        &self,
+        state: &str,
+        fun: &str,
+        low: &Dict,
+        test: bool,
+        _running: &Dict,
+    ) -> StateReturn {
         let name = low.get("name").map(Value::to_py_str).unwrap_or_default();
         let Some(module) = self.registry.get(state) else {
-            return StateReturn::new(name.clone()).fail(format!("State '{state}.{fun}' was not found"));
+            return StateReturn::new(name.clone())
+                .fail(format!("State '{state}.{fun}' was not found"));
         };
         let mut args = low.clone();
         if let Some(Value::Str(saltenv)) = low.get("saltenv") {
             args.insert("__env__", Value::Str(saltenv.clone()));
         }
-        let call = StateCall { low: &args, name: name.clone(), test, ctx: self.ctx };
+        if state == "file" && low.get("clean").is_some_and(Value::truthy) {
+            args.insert("__lowstate__", Value::List(self.lowstate.iter().cloned().map(Value::Dict).collect()));
+        }
+        let call = StateCall {
+            low: &args,
+            name: name.clone(),
+            test,
+            ctx: self.ctx,
+        };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if fun == "mod_watch" {
-                module
-                    .mod_watch(&call)
-                    .unwrap_or_else(|| StateReturn::new(name.clone()).fail("mod_watch is not available"))
+                module.mod_watch(&call).unwrap_or_else(|| {
+                    StateReturn::new(name.clone()).fail("mod_watch is not available")
+                })
             } else {
                 module.call(fun, &call)
             }
@@ -646,8 +717,11 @@ impl<'a> StateRunner<'a> {
                 c.get("name").map(Value::to_py_str).unwrap_or_default(),
             )
         };
-        let crefs: Vec<((String, String, String), &Dict)> = chunks.iter().map(|c| (cref(c), c)).collect();
-        let in_cref = |r: &(String, String, String), kind: &str, val: &str| r.0 == kind && (r.1 == val || r.2 == val || val == "lookup");
+        let crefs: Vec<((String, String, String), &Dict)> =
+            chunks.iter().map(|c| (cref(c), c)).collect();
+        let in_cref = |r: &(String, String, String), kind: &str, val: &str| {
+            r.0 == kind && (r.1 == val || r.2 == val || val == "lookup")
+        };
         let mut listeners: Vec<((String, String, String), Vec<Value>)> = Vec::new();
         for c in chunks {
             if let Some(Value::List(l)) = c.get("listen") {
@@ -657,8 +731,14 @@ impl<'a> StateRunner<'a> {
                 for l_in in l {
                     for (k, v) in l_in.as_dict().into_iter().flat_map(|d| d.iter()) {
                         let mut target = Dict::new();
-                        target.insert(c.get("state").map(Value::to_py_str).unwrap_or_default(), c.get("__id__").cloned().unwrap_or_default());
-                        listeners.push(((k.to_string(), v.to_py_str(), "lookup".into()), vec![Value::Dict(target)]));
+                        target.insert(
+                            c.get("state").map(Value::to_py_str).unwrap_or_default(),
+                            c.get("__id__").cloned().unwrap_or_default(),
+                        );
+                        listeners.push((
+                            (k.to_string(), v.to_py_str(), "lookup".into()),
+                            vec![Value::Dict(target)],
+                        ));
                     }
                 }
             }
@@ -677,7 +757,10 @@ impl<'a> StateRunner<'a> {
                                 || c.get("name").map(Value::to_py_str) == Some(s.clone())
                             {
                                 let mut d = Dict::new();
-                                d.insert(c.get("state").map(Value::to_py_str).unwrap_or_default(), c.get("__id__").cloned().unwrap_or_default());
+                                d.insert(
+                                    c.get("state").map(Value::to_py_str).unwrap_or_default(),
+                                    c.get("__id__").cloned().unwrap_or_default(),
+                                );
                                 found = Some(d);
                             }
                         }
@@ -690,14 +773,22 @@ impl<'a> StateRunner<'a> {
                 for (lkey, lval) in listen_to.iter() {
                     let lkey = lkey.to_string();
                     let lval = lval.to_py_str();
-                    let exists = crefs.iter().any(|(r, _)| r.0 == lkey && (r.1 == lval || r.2 == lval));
+                    let exists = crefs
+                        .iter()
+                        .any(|(r, _)| r.0 == lkey && (r.1 == lval || r.2 == lval));
                     if !exists {
                         let mut e = Dict::new();
-                        e.insert("comment", Value::Str(format!("Referenced state {lkey}: {lval} does not exist")));
+                        e.insert(
+                            "comment",
+                            Value::Str(format!("Referenced state {lkey}: {lval} does not exist")),
+                        );
                         e.insert("name", Value::Str(format!("listen_{lkey}:{lval}")));
                         e.insert("result", Value::Bool(false));
                         e.insert("changes", Value::dict());
-                        errors.insert(format!("Listen_Error_|-listen_{lval}_|-listen_{lkey}_|-Listen_Error"), Value::Dict(e));
+                        errors.insert(
+                            format!("Listen_Error_|-listen_{lval}_|-listen_{lkey}_|-Listen_Error"),
+                            Value::Dict(e),
+                        );
                         continue;
                     }
                     let to_tags: Vec<String> = crefs
@@ -706,7 +797,10 @@ impl<'a> StateRunner<'a> {
                         .map(|(_, c)| gen_tag(c))
                         .collect();
                     for to_tag in to_tags {
-                        let changed = running.get(&to_tag).and_then(|r| r.get("changes")).is_some_and(Value::truthy);
+                        let changed = running
+                            .get(&to_tag)
+                            .and_then(|r| r.get("changes"))
+                            .is_some_and(Value::truthy);
                         if !changed {
                             continue;
                         }
@@ -718,11 +812,17 @@ impl<'a> StateRunner<'a> {
                             .collect();
                         if targets.is_empty() {
                             let mut e = Dict::new();
-                            e.insert("comment", Value::Str(format!("Referenced state {kk}: {kv} does not exist")));
+                            e.insert(
+                                "comment",
+                                Value::Str(format!("Referenced state {kk}: {kv} does not exist")),
+                            );
                             e.insert("name", Value::Str(format!("listen_{kk}:{kv}")));
                             e.insert("result", Value::Bool(false));
                             e.insert("changes", Value::dict());
-                            errors.insert(format!("Listen_Error_|-listen_{kv}_|-listen_{kk}_|-Listen_Error"), Value::Dict(e));
+                            errors.insert(
+                                format!("Listen_Error_|-listen_{kv}_|-listen_{kk}_|-Listen_Error"),
+                                Value::Dict(e),
+                            );
                             continue;
                         }
                         for c in targets {
