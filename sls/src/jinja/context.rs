@@ -1,8 +1,8 @@
 //! The render context: Salt's path variables (`sls`, `slspath`, `tpldir`, ...) and the
 //! `salt` object that calls execution functions through [`Caller`](crate::Caller).
 
-use super::objects::{err, from_mj, lock, record_miss, to_mj, PyDict};
 use super::methods::split_args;
+use super::objects::{err, from_mj, lock, record_miss, to_mj, PyDict};
 use crate::{CallError, Caller};
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value as MjValue, ValueKind};
 use minijinja::{Error, ErrorKind, State};
@@ -49,7 +49,11 @@ pub fn sls_context(sls: Option<&str>, tpl_path: &str, saltenv: &str) -> Dict {
         ctx.insert("tplfile", Value::from(template.as_str()));
         ctx.insert(
             "tpldir",
-            Value::from(if slspath.is_empty() { "." } else { slspath.as_str() }),
+            Value::from(if slspath.is_empty() {
+                "."
+            } else {
+                slspath.as_str()
+            }),
         );
         ctx.insert("tpldot", Value::from(slspath.replace('/', ".")));
     }
@@ -164,7 +168,11 @@ impl Object for SaltFunc {
         ObjectRepr::Plain
     }
 
-    fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[MjValue]) -> Result<MjValue, Error> {
+    fn call(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        args: &[MjValue],
+    ) -> Result<MjValue, Error> {
         call_salt(&self.caller, &self.name, args)
     }
 }
@@ -253,8 +261,9 @@ fn call_salt(caller: &Arc<dyn Caller>, fun: &str, args: &[MjValue]) -> Result<Mj
     }
     let result = caller.call(fun, pargs, kwargs).map_err(|e| match e {
         CallError::NotAvailable(_) => err(e.to_string()),
-        CallError::Failed(m) => Error::new(ErrorKind::InvalidOperation, m.clone())
-            .with_source(SaltCallFailed(m)),
+        CallError::Failed(m) => {
+            Error::new(ErrorKind::InvalidOperation, m.clone()).with_source(SaltCallFailed(m))
+        }
         CallError::BadArguments(m) => err(m),
     })?;
     if let (Some(first), Value::Dict(rd)) = (pos.first(), &result) {

@@ -35,7 +35,10 @@ pub fn py_cmp(a: &MjValue, b: &MjValue) -> Ordering {
         }
         (2, 2) => a.as_str().cmp(&b.as_str()),
         (3, 3) => {
-            let (x, y) = (iter_items(a).unwrap_or_default(), iter_items(b).unwrap_or_default());
+            let (x, y) = (
+                iter_items(a).unwrap_or_default(),
+                iter_items(b).unwrap_or_default(),
+            );
             for (p, q) in x.iter().zip(y.iter()) {
                 let c = py_cmp(p, q);
                 if c != Ordering::Equal {
@@ -71,8 +74,12 @@ fn get_attr_path(v: &MjValue, attr: &str) -> MjValue {
     cur
 }
 
-fn kwarg<T: for<'a> minijinja::value::ArgType<'a, Output = T>>(kw: &Option<Kwargs>, name: &str) -> Option<T> {
-    kw.as_ref().and_then(|k| k.get::<Option<T>>(name).ok().flatten())
+fn kwarg<T: for<'a> minijinja::value::ArgType<'a, Output = T>>(
+    kw: &Option<Kwargs>,
+    name: &str,
+) -> Option<T> {
+    kw.as_ref()
+        .and_then(|k| k.get::<Option<T>>(name).ok().flatten())
 }
 
 fn tuple(items: Vec<MjValue>) -> MjValue {
@@ -298,7 +305,13 @@ fn do_indent(s: &str, width: &MjValue, first: bool, blank: bool) -> String {
         let mut it = lines.into_iter();
         let mut rv = it.next().unwrap_or("").to_string();
         let rest: Vec<String> = it
-            .map(|l| if l.is_empty() { String::new() } else { format!("{ind}{l}") })
+            .map(|l| {
+                if l.is_empty() {
+                    String::new()
+                } else {
+                    format!("{ind}{l}")
+                }
+            })
             .collect();
         if !rest.is_empty() {
             rv.push('\n');
@@ -348,7 +361,9 @@ fn shell_quote(s: &str) -> String {
     if s.is_empty() {
         return "''".into();
     }
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c))
+    {
         return s.to_string();
     }
     format!("'{}'", s.replace('\'', "'\"'\"'"))
@@ -359,7 +374,11 @@ fn b64_encode(data: &[u8]) -> String {
     let mut out = String::new();
     for chunk in data.chunks(3) {
         let n = chunk.len();
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let x = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= n {
@@ -401,9 +420,22 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn regex_flags(pattern: &str, kw: &Option<Kwargs>, pos: &[MjValue], off: usize) -> Result<regex::Regex, Error> {
-    let ic = pos.get(off).map(|v| v.is_true()).or_else(|| kwarg::<bool>(kw, "ignorecase")).unwrap_or(false);
-    let ml = pos.get(off + 1).map(|v| v.is_true()).or_else(|| kwarg::<bool>(kw, "multiline")).unwrap_or(false);
+fn regex_flags(
+    pattern: &str,
+    kw: &Option<Kwargs>,
+    pos: &[MjValue],
+    off: usize,
+) -> Result<regex::Regex, Error> {
+    let ic = pos
+        .get(off)
+        .map(|v| v.is_true())
+        .or_else(|| kwarg::<bool>(kw, "ignorecase"))
+        .unwrap_or(false);
+    let ml = pos
+        .get(off + 1)
+        .map(|v| v.is_true())
+        .or_else(|| kwarg::<bool>(kw, "multiline"))
+        .unwrap_or(false);
     regex::RegexBuilder::new(pattern)
         .case_insensitive(ic)
         .multi_line(ml)
@@ -415,7 +447,10 @@ fn groups(caps: &regex::Captures) -> MjValue {
     tuple(
         caps.iter()
             .skip(1)
-            .map(|m| m.map(|m| MjValue::from(m.as_str())).unwrap_or(MjValue::from(())))
+            .map(|m| {
+                m.map(|m| MjValue::from(m.as_str()))
+                    .unwrap_or(MjValue::from(()))
+            })
             .collect(),
     )
 }
@@ -496,7 +531,9 @@ fn traverse(data: &MjValue, key: &str, default: MjValue, delim: &str) -> MjValue
     let mut cur = data.clone();
     for part in key.split(delim) {
         let next = if cur.kind() == ValueKind::Map {
-            cur.get_item(&MjValue::from(part)).ok().filter(|v| !v.is_undefined())
+            cur.get_item(&MjValue::from(part))
+                .ok()
+                .filter(|v| !v.is_undefined())
         } else if cur.kind() == ValueKind::Seq {
             part.parse::<i64>()
                 .ok()
@@ -507,7 +544,9 @@ fn traverse(data: &MjValue, key: &str, default: MjValue, delim: &str) -> MjValue
                     iter_items(&cur).ok().and_then(|items| {
                         items.into_iter().find_map(|it| {
                             if it.kind() == ValueKind::Map {
-                                it.get_item(&MjValue::from(part)).ok().filter(|v| !v.is_undefined())
+                                it.get_item(&MjValue::from(part))
+                                    .ok()
+                                    .filter(|v| !v.is_undefined())
                             } else {
                                 None
                             }
@@ -540,62 +579,107 @@ fn to_num(v: &MjValue) -> MjValue {
 
 /// Registers the filters on an environment.
 pub fn register(env: &mut Environment<'static>) {
-    env.add_filter("string", |state: &State, v: MjValue| -> Result<MjValue, Error> {
-        check_undef(state, &v)?;
-        Ok(MjValue::from(py_str(&v)))
+    env.add_filter(
+        "string",
+        |state: &State, v: MjValue| -> Result<MjValue, Error> {
+            check_undef(state, &v)?;
+            Ok(MjValue::from(py_str(&v)))
+        },
+    );
+    env.add_filter(
+        "list",
+        |state: &State, v: MjValue| -> Result<MjValue, Error> {
+            check_undef(state, &v)?;
+            Ok(PyList::new_value(iter_items(&v)?))
+        },
+    );
+    env.add_filter(
+        "tojson",
+        |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            check_undef(state, &v)?;
+            let (pos, kw) = split_args(&rest.into_values());
+            let indent = pos
+                .first()
+                .and_then(|x| x.as_usize())
+                .or_else(|| kwarg::<usize>(&kw, "indent"));
+            let sort = kwarg::<bool>(&kw, "sort_keys").unwrap_or(false);
+            let s = json_dumps(&v, sort, indent, true)?
+                .replace('<', "\\u003c")
+                .replace('>', "\\u003e")
+                .replace('&', "\\u0026")
+                .replace('\'', "\\u0027");
+            Ok(MjValue::from_safe_string(s))
+        },
+    );
+    env.add_filter(
+        "json",
+        |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            check_undef(state, &v)?;
+            let (pos, kw) = split_args(&rest.into_values());
+            let sort = pos
+                .first()
+                .map(|x| x.is_true())
+                .or_else(|| kwarg::<bool>(&kw, "sort_keys"))
+                .unwrap_or(true);
+            let indent = pos
+                .get(1)
+                .and_then(|x| x.as_usize())
+                .or_else(|| kwarg::<usize>(&kw, "indent"));
+            Ok(MjValue::from_safe_string(
+                json_dumps(&v, sort, indent, false)?.trim().to_string(),
+            ))
+        },
+    );
+    env.add_filter(
+        "yaml",
+        |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            check_undef(state, &v)?;
+            let (pos, kw) = split_args(&rest.into_values());
+            let flow = match pos
+                .first()
+                .cloned()
+                .or_else(|| kwarg::<MjValue>(&kw, "flow_style"))
+            {
+                Some(f) if f.is_none() => None,
+                Some(f) => Some(f.is_true()),
+                None => Some(true),
+            };
+            Ok(MjValue::from_safe_string(do_yaml(&v, flow)))
+        },
+    );
+    env.add_filter(
+        "dict_to_sls_yaml_params",
+        |v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            let (pos, kw) = split_args(&rest.into_values());
+            let flow = pos
+                .first()
+                .map(|x| x.is_true())
+                .or_else(|| kwarg::<bool>(&kw, "flow_style"))
+                .unwrap_or(false);
+            let items: Vec<MjValue> = map_entries(&v)
+                .ok_or_else(|| err("'dict_to_sls_yaml_params' needs a dict"))?
+                .into_iter()
+                .map(|(k, val)| {
+                    let mut m = indexmap::IndexMap::new();
+                    m.insert(k, val);
+                    PyDict::new_value(m, false)
+                })
+                .collect();
+            Ok(MjValue::from_safe_string(do_yaml(
+                &PyList::new_value(items),
+                Some(flow),
+            )))
+        },
+    );
+    env.add_filter("python", |v: MjValue| {
+        MjValue::from_safe_string(py_repr(&v))
     });
-    env.add_filter("list", |state: &State, v: MjValue| -> Result<MjValue, Error> {
-        check_undef(state, &v)?;
-        Ok(PyList::new_value(iter_items(&v)?))
-    });
-    env.add_filter("tojson", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest.into_values());
-        let indent = pos.first().and_then(|x| x.as_usize()).or_else(|| kwarg::<usize>(&kw, "indent"));
-        let sort = kwarg::<bool>(&kw, "sort_keys").unwrap_or(false);
-        let s = json_dumps(&v, sort, indent, true)?
-            .replace('<', "\\u003c")
-            .replace('>', "\\u003e")
-            .replace('&', "\\u0026")
-            .replace('\'', "\\u0027");
-        Ok(MjValue::from_safe_string(s))
-    });
-    env.add_filter("json", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest.into_values());
-        let sort = pos.first().map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "sort_keys")).unwrap_or(true);
-        let indent = pos.get(1).and_then(|x| x.as_usize()).or_else(|| kwarg::<usize>(&kw, "indent"));
-        Ok(MjValue::from_safe_string(json_dumps(&v, sort, indent, false)?.trim().to_string()))
-    });
-    env.add_filter("yaml", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest.into_values());
-        let flow = match pos.first().cloned().or_else(|| kwarg::<MjValue>(&kw, "flow_style")) {
-            Some(f) if f.is_none() => None,
-            Some(f) => Some(f.is_true()),
-            None => Some(true),
-        };
-        Ok(MjValue::from_safe_string(do_yaml(&v, flow)))
-    });
-    env.add_filter("dict_to_sls_yaml_params", |v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        let (pos, kw) = split_args(&rest.into_values());
-        let flow = pos.first().map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "flow_style")).unwrap_or(false);
-        let items: Vec<MjValue> = map_entries(&v)
-            .ok_or_else(|| err("'dict_to_sls_yaml_params' needs a dict"))?
-            .into_iter()
-            .map(|(k, val)| {
-                let mut m = indexmap::IndexMap::new();
-                m.insert(k, val);
-                PyDict::new_value(m, false)
-            })
-            .collect();
-        Ok(MjValue::from_safe_string(do_yaml(&PyList::new_value(items), Some(flow))))
-    });
-    env.add_filter("python", |v: MjValue| MjValue::from_safe_string(py_repr(&v)));
     env.add_filter("load_yaml", |v: MjValue| load_yaml_value(&py_str(&v)));
     env.add_filter("load_json", |v: MjValue| json_loads(&py_str(&v)));
     env.add_filter("load_text", |v: MjValue| MjValue::from(py_str(&v)));
-    env.add_filter("yaml_dquote", |v: MjValue| MjValue::from(yaml_dquote(&py_str(&v))));
+    env.add_filter("yaml_dquote", |v: MjValue| {
+        MjValue::from(yaml_dquote(&py_str(&v)))
+    });
     env.add_filter("yaml_squote", |v: MjValue| {
         MjValue::from(format!("'{}'", py_str(&v).replace('\'', "''")))
     });
@@ -614,185 +698,319 @@ pub fn register(env: &mut Environment<'static>) {
             }
         }))
     });
-    env.add_filter("sort", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest.into_values());
-        let reverse = pos.first().map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "reverse")).unwrap_or(false);
-        let cs = pos.get(1).map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "case_sensitive")).unwrap_or(false);
-        let attr = pos.get(2).and_then(|x| x.as_str().map(String::from)).or_else(|| kwarg::<String>(&kw, "attribute"));
-        let mut items = iter_items(&v)?;
-        let key = |x: &MjValue| {
-            let k = match &attr {
-                Some(a) => get_attr_path(x, a),
-                None => x.clone(),
+    env.add_filter(
+        "sort",
+        |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            check_undef(state, &v)?;
+            let (pos, kw) = split_args(&rest.into_values());
+            let reverse = pos
+                .first()
+                .map(|x| x.is_true())
+                .or_else(|| kwarg::<bool>(&kw, "reverse"))
+                .unwrap_or(false);
+            let cs = pos
+                .get(1)
+                .map(|x| x.is_true())
+                .or_else(|| kwarg::<bool>(&kw, "case_sensitive"))
+                .unwrap_or(false);
+            let attr = pos
+                .get(2)
+                .and_then(|x| x.as_str().map(String::from))
+                .or_else(|| kwarg::<String>(&kw, "attribute"));
+            let mut items = iter_items(&v)?;
+            let key = |x: &MjValue| {
+                let k = match &attr {
+                    Some(a) => get_attr_path(x, a),
+                    None => x.clone(),
+                };
+                lower_key(&k, cs)
             };
-            lower_key(&k, cs)
-        };
-        items.sort_by(|a, b| py_cmp(&key(a), &key(b)));
-        if reverse {
-            // Python's sorted(reverse=True) keeps equal items in original order
-            items = {
-                let mut idx: Vec<usize> = (0..items.len()).collect();
-                idx.sort_by(|&a, &b| py_cmp(&key(&items[b]), &key(&items[a])));
-                idx.into_iter().map(|i| items[i].clone()).collect()
-            };
-        }
-        Ok(PyList::new_value(items))
-    });
-    env.add_filter("dictsort", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest.into_values());
-        let cs = pos.first().map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "case_sensitive")).unwrap_or(false);
-        let by_value = pos.get(1).and_then(|x| x.as_str().map(String::from)).or_else(|| kwarg::<String>(&kw, "by")).as_deref() == Some("value");
-        let reverse = pos.get(2).map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "reverse")).unwrap_or(false);
-        let mut entries = map_entries(&v).ok_or_else(|| err("You can only sort by either \"key\" or \"value\""))?;
-        entries.sort_by(|a, b| {
-            let (x, y) = if by_value { (&a.1, &b.1) } else { (&a.0, &b.0) };
-            py_cmp(&lower_key(x, cs), &lower_key(y, cs))
-        });
-        if reverse {
-            entries.reverse();
-        }
-        Ok(PyList::new_value(entries.into_iter().map(|(k, v)| tuple(vec![k, v])).collect()))
-    });
-    env.add_filter("join", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest.into_values());
-        let sep = pos.first().map(py_str).or_else(|| kwarg::<String>(&kw, "d")).unwrap_or_default();
-        let attr = pos.get(1).and_then(|x| x.as_str().map(String::from)).or_else(|| kwarg::<String>(&kw, "attribute"));
-        let items = iter_items(&v)?;
-        let parts: Vec<String> = items
-            .iter()
-            .map(|x| match &attr {
-                Some(a) => py_str(&get_attr_path(x, a)),
-                None => py_str(x),
+            items.sort_by(|a, b| py_cmp(&key(a), &key(b)));
+            if reverse {
+                // Python's sorted(reverse=True) keeps equal items in original order
+                items = {
+                    let mut idx: Vec<usize> = (0..items.len()).collect();
+                    idx.sort_by(|&a, &b| py_cmp(&key(&items[b]), &key(&items[a])));
+                    idx.into_iter().map(|i| items[i].clone()).collect()
+                };
+            }
+            Ok(PyList::new_value(items))
+        },
+    );
+    env.add_filter(
+        "dictsort",
+        |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            check_undef(state, &v)?;
+            let (pos, kw) = split_args(&rest.into_values());
+            let cs = pos
+                .first()
+                .map(|x| x.is_true())
+                .or_else(|| kwarg::<bool>(&kw, "case_sensitive"))
+                .unwrap_or(false);
+            let by_value = pos
+                .get(1)
+                .and_then(|x| x.as_str().map(String::from))
+                .or_else(|| kwarg::<String>(&kw, "by"))
+                .as_deref()
+                == Some("value");
+            let reverse = pos
+                .get(2)
+                .map(|x| x.is_true())
+                .or_else(|| kwarg::<bool>(&kw, "reverse"))
+                .unwrap_or(false);
+            let mut entries = map_entries(&v)
+                .ok_or_else(|| err("You can only sort by either \"key\" or \"value\""))?;
+            entries.sort_by(|a, b| {
+                let (x, y) = if by_value { (&a.1, &b.1) } else { (&a.0, &b.0) };
+                py_cmp(&lower_key(x, cs), &lower_key(y, cs))
+            });
+            if reverse {
+                entries.reverse();
+            }
+            Ok(PyList::new_value(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| tuple(vec![k, v]))
+                    .collect(),
+            ))
+        },
+    );
+    env.add_filter(
+        "join",
+        |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            check_undef(state, &v)?;
+            let (pos, kw) = split_args(&rest.into_values());
+            let sep = pos
+                .first()
+                .map(py_str)
+                .or_else(|| kwarg::<String>(&kw, "d"))
+                .unwrap_or_default();
+            let attr = pos
+                .get(1)
+                .and_then(|x| x.as_str().map(String::from))
+                .or_else(|| kwarg::<String>(&kw, "attribute"));
+            let items = iter_items(&v)?;
+            let parts: Vec<String> = items
+                .iter()
+                .map(|x| match &attr {
+                    Some(a) => py_str(&get_attr_path(x, a)),
+                    None => py_str(x),
+                })
+                .collect();
+            Ok(MjValue::from(parts.join(&sep)))
+        },
+    );
+    env.add_filter(
+        "int",
+        |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            check_undef(state, &v)?;
+            let (pos, kw) = split_args(&rest.into_values());
+            let default = pos
+                .first()
+                .cloned()
+                .or_else(|| kwarg::<MjValue>(&kw, "default"))
+                .unwrap_or(MjValue::from(0));
+            let base = pos
+                .get(1)
+                .and_then(|x| x.as_i64())
+                .or_else(|| kwarg::<i64>(&kw, "base"))
+                .unwrap_or(10);
+            Ok(match v.kind() {
+                ValueKind::Bool => MjValue::from(i64::from(v.is_true())),
+                ValueKind::Number if v.is_integer() => v.clone(),
+                ValueKind::Number => {
+                    MjValue::from(f64::try_from(v.clone()).unwrap_or(0.0).trunc() as i64)
+                }
+                ValueKind::String => {
+                    let s = v.as_str().unwrap_or_default().trim().replace('_', "");
+                    let (neg, body) = match s.strip_prefix('-') {
+                        Some(b) => (true, b.to_string()),
+                        None => (false, s.strip_prefix('+').unwrap_or(&s).to_string()),
+                    };
+                    let body_l = body.to_lowercase();
+                    let (b, digits) = if base == 16 && body_l.starts_with("0x") {
+                        (16, &body[2..])
+                    } else if base == 8 && body_l.starts_with("0o") {
+                        (8, &body[2..])
+                    } else if base == 2 && body_l.starts_with("0b") {
+                        (2, &body[2..])
+                    } else {
+                        (base as u32, body.as_str())
+                    };
+                    match i64::from_str_radix(digits, b) {
+                        Ok(i) if !digits.is_empty() => MjValue::from(if neg { -i } else { i }),
+                        _ => match s.parse::<f64>() {
+                            Ok(f)
+                                if f.is_finite()
+                                    && !s.to_lowercase().contains("inf")
+                                    && !s.to_lowercase().contains("nan") =>
+                            {
+                                MjValue::from(f.trunc() as i64)
+                            }
+                            _ => default,
+                        },
+                    }
+                }
+                _ => default,
             })
-            .collect();
-        Ok(MjValue::from(parts.join(&sep)))
-    });
-    env.add_filter("int", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest.into_values());
-        let default = pos.first().cloned().or_else(|| kwarg::<MjValue>(&kw, "default")).unwrap_or(MjValue::from(0));
-        let base = pos.get(1).and_then(|x| x.as_i64()).or_else(|| kwarg::<i64>(&kw, "base")).unwrap_or(10);
-        Ok(match v.kind() {
-            ValueKind::Bool => MjValue::from(i64::from(v.is_true())),
-            ValueKind::Number if v.is_integer() => v.clone(),
-            ValueKind::Number => MjValue::from(f64::try_from(v.clone()).unwrap_or(0.0).trunc() as i64),
-            ValueKind::String => {
-                let s = v.as_str().unwrap_or_default().trim().replace('_', "");
-                let (neg, body) = match s.strip_prefix('-') {
-                    Some(b) => (true, b.to_string()),
-                    None => (false, s.strip_prefix('+').unwrap_or(&s).to_string()),
-                };
-                let body_l = body.to_lowercase();
-                let (b, digits) = if base == 16 && body_l.starts_with("0x") {
-                    (16, &body[2..])
-                } else if base == 8 && body_l.starts_with("0o") {
-                    (8, &body[2..])
-                } else if base == 2 && body_l.starts_with("0b") {
-                    (2, &body[2..])
-                } else {
-                    (base as u32, body.as_str())
-                };
-                match i64::from_str_radix(digits, b) {
-                    Ok(i) if !digits.is_empty() => MjValue::from(if neg { -i } else { i }),
-                    _ => match s.parse::<f64>() {
-                        Ok(f) if f.is_finite() && !s.to_lowercase().contains("inf") && !s.to_lowercase().contains("nan") => MjValue::from(f.trunc() as i64),
-                        _ => default,
-                    },
-                }
+        },
+    );
+    env.add_filter(
+        "float",
+        |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            check_undef(state, &v)?;
+            let (pos, kw) = split_args(&rest.into_values());
+            let default = pos
+                .first()
+                .cloned()
+                .or_else(|| kwarg::<MjValue>(&kw, "default"))
+                .unwrap_or(MjValue::from(0.0));
+            Ok(match v.kind() {
+                ValueKind::Bool => MjValue::from(if v.is_true() { 1.0 } else { 0.0 }),
+                ValueKind::Number => MjValue::from(f64::try_from(v.clone()).unwrap_or(0.0)),
+                ValueKind::String => match v.as_str().unwrap_or_default().trim().parse::<f64>() {
+                    Ok(f) => MjValue::from(f),
+                    Err(_) => default,
+                },
+                _ => default,
+            })
+        },
+    );
+    env.add_filter(
+        "round",
+        |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            check_undef(state, &v)?;
+            let (pos, kw) = split_args(&rest.into_values());
+            let prec = pos
+                .first()
+                .and_then(|x| x.as_i64())
+                .or_else(|| kwarg::<i64>(&kw, "precision"))
+                .unwrap_or(0) as i32;
+            let method = pos
+                .get(1)
+                .and_then(|x| x.as_str().map(String::from))
+                .or_else(|| kwarg::<String>(&kw, "method"))
+                .unwrap_or_else(|| "common".into());
+            if v.is_integer() && method == "common" {
+                return Ok(v);
             }
-            _ => default,
-        })
-    });
-    env.add_filter("float", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest.into_values());
-        let default = pos.first().cloned().or_else(|| kwarg::<MjValue>(&kw, "default")).unwrap_or(MjValue::from(0.0));
-        Ok(match v.kind() {
-            ValueKind::Bool => MjValue::from(if v.is_true() { 1.0 } else { 0.0 }),
-            ValueKind::Number => MjValue::from(f64::try_from(v.clone()).unwrap_or(0.0)),
-            ValueKind::String => match v.as_str().unwrap_or_default().trim().parse::<f64>() {
-                Ok(f) => MjValue::from(f),
-                Err(_) => default,
-            },
-            _ => default,
-        })
-    });
-    env.add_filter("round", |state: &State, v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        check_undef(state, &v)?;
-        let (pos, kw) = split_args(&rest.into_values());
-        let prec = pos.first().and_then(|x| x.as_i64()).or_else(|| kwarg::<i64>(&kw, "precision")).unwrap_or(0) as i32;
-        let method = pos.get(1).and_then(|x| x.as_str().map(String::from)).or_else(|| kwarg::<String>(&kw, "method")).unwrap_or_else(|| "common".into());
-        if v.is_integer() && method == "common" {
-            return Ok(v);
-        }
-        let f = f64::try_from(v.clone()).map_err(|_| err(format!("type {} doesn't define __round__ method", type_name(&v))))?;
-        let m = 10f64.powi(prec);
-        Ok(MjValue::from(match method.as_str() {
-            "common" => py_round(f, prec),
-            "ceil" => (f * m).ceil() / m,
-            "floor" => (f * m).floor() / m,
-            _ => return Err(err("method must be common, ceil or floor")),
-        }))
-    });
-    env.add_filter("format", |v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        let (pos, kw) = split_args(&rest.into_values());
-        let fmt = py_str(&v);
-        let args = match &kw {
-            Some(k) if pos.is_empty() => {
-                let mut m = indexmap::IndexMap::new();
-                for name in k.args() {
-                    m.insert(MjValue::from(name), k.get::<MjValue>(name)?);
+            let f = f64::try_from(v.clone()).map_err(|_| {
+                err(format!(
+                    "type {} doesn't define __round__ method",
+                    type_name(&v)
+                ))
+            })?;
+            let m = 10f64.powi(prec);
+            Ok(MjValue::from(match method.as_str() {
+                "common" => py_round(f, prec),
+                "ceil" => (f * m).ceil() / m,
+                "floor" => (f * m).floor() / m,
+                _ => return Err(err("method must be common, ceil or floor")),
+            }))
+        },
+    );
+    env.add_filter(
+        "format",
+        |v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            let (pos, kw) = split_args(&rest.into_values());
+            let fmt = py_str(&v);
+            let args = match &kw {
+                Some(k) if pos.is_empty() => {
+                    let mut m = indexmap::IndexMap::new();
+                    for name in k.args() {
+                        m.insert(MjValue::from(name), k.get::<MjValue>(name)?);
+                    }
+                    PyDict::new_value(m, false)
                 }
-                PyDict::new_value(m, false)
+                _ => tuple(pos),
+            };
+            super::pyfmt::percent_format(&fmt, &args).map(MjValue::from)
+        },
+    );
+    env.add_filter(
+        "indent",
+        |v: MjValue, rest: Rest<ValueOrKwargs>| -> MjValue {
+            let (pos, kw) = split_args(&rest.into_values());
+            let width = pos
+                .first()
+                .cloned()
+                .or_else(|| kwarg::<MjValue>(&kw, "width"))
+                .unwrap_or(MjValue::from(4));
+            let first = pos
+                .get(1)
+                .map(|x| x.is_true())
+                .or_else(|| kwarg::<bool>(&kw, "first"))
+                .or_else(|| kwarg::<bool>(&kw, "indentfirst"))
+                .unwrap_or(false);
+            let blank = pos
+                .get(2)
+                .map(|x| x.is_true())
+                .or_else(|| kwarg::<bool>(&kw, "blank"))
+                .unwrap_or(false);
+            let safe = v.is_safe();
+            let s = do_indent(&py_str(&v), &width, first, blank);
+            if safe {
+                MjValue::from_safe_string(s)
+            } else {
+                MjValue::from(s)
             }
-            _ => tuple(pos),
-        };
-        super::pyfmt::percent_format(&fmt, &args).map(MjValue::from)
+        },
+    );
+    env.add_filter("title", |v: MjValue| {
+        MjValue::from(jinja_title(&py_str(&v)))
     });
-    env.add_filter("indent", |v: MjValue, rest: Rest<ValueOrKwargs>| -> MjValue {
-        let (pos, kw) = split_args(&rest.into_values());
-        let width = pos.first().cloned().or_else(|| kwarg::<MjValue>(&kw, "width")).unwrap_or(MjValue::from(4));
-        let first = pos.get(1).map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "first")).or_else(|| kwarg::<bool>(&kw, "indentfirst")).unwrap_or(false);
-        let blank = pos.get(2).map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "blank")).unwrap_or(false);
-        let safe = v.is_safe();
-        let s = do_indent(&py_str(&v), &width, first, blank);
-        if safe {
-            MjValue::from_safe_string(s)
-        } else {
-            MjValue::from(s)
-        }
-    });
-    env.add_filter("title", |v: MjValue| MjValue::from(jinja_title(&py_str(&v))));
     env.add_filter("capitalize", |v: MjValue| -> Result<MjValue, Error> {
         super::methods::str_method(&py_str(&v), "capitalize", &[])
     });
-    env.add_filter("center", |v: MjValue, width: Option<i64>| -> Result<MjValue, Error> {
-        super::methods::str_method(&py_str(&v), "center", &[MjValue::from(width.unwrap_or(80))])
-    });
-    env.add_filter("truncate", |v: MjValue, rest: Rest<ValueOrKwargs>| -> MjValue {
-        let (pos, kw) = split_args(&rest.into_values());
-        let s = py_str(&v);
-        let length = pos.first().and_then(|x| x.as_usize()).or_else(|| kwarg::<usize>(&kw, "length")).unwrap_or(255);
-        let killwords = pos.get(1).map(|x| x.is_true()).or_else(|| kwarg::<bool>(&kw, "killwords")).unwrap_or(false);
-        let end = pos.get(2).map(py_str).or_else(|| kwarg::<String>(&kw, "end")).unwrap_or_else(|| "...".into());
-        let leeway = pos.get(3).and_then(|x| x.as_usize()).or_else(|| kwarg::<usize>(&kw, "leeway")).unwrap_or(5);
-        let n = s.chars().count();
-        if n <= length + leeway {
-            return MjValue::from(s);
-        }
-        let cut: String = s.chars().take(length.saturating_sub(end.chars().count())).collect();
-        if killwords {
-            return MjValue::from(cut + &end);
-        }
-        let cut = match cut.rsplit_once(' ') {
-            Some((a, _)) => a.to_string(),
-            None => cut,
-        };
-        MjValue::from(cut + &end)
-    });
+    env.add_filter(
+        "center",
+        |v: MjValue, width: Option<i64>| -> Result<MjValue, Error> {
+            super::methods::str_method(&py_str(&v), "center", &[MjValue::from(width.unwrap_or(80))])
+        },
+    );
+    env.add_filter(
+        "truncate",
+        |v: MjValue, rest: Rest<ValueOrKwargs>| -> MjValue {
+            let (pos, kw) = split_args(&rest.into_values());
+            let s = py_str(&v);
+            let length = pos
+                .first()
+                .and_then(|x| x.as_usize())
+                .or_else(|| kwarg::<usize>(&kw, "length"))
+                .unwrap_or(255);
+            let killwords = pos
+                .get(1)
+                .map(|x| x.is_true())
+                .or_else(|| kwarg::<bool>(&kw, "killwords"))
+                .unwrap_or(false);
+            let end = pos
+                .get(2)
+                .map(py_str)
+                .or_else(|| kwarg::<String>(&kw, "end"))
+                .unwrap_or_else(|| "...".into());
+            let leeway = pos
+                .get(3)
+                .and_then(|x| x.as_usize())
+                .or_else(|| kwarg::<usize>(&kw, "leeway"))
+                .unwrap_or(5);
+            let n = s.chars().count();
+            if n <= length + leeway {
+                return MjValue::from(s);
+            }
+            let cut: String = s
+                .chars()
+                .take(length.saturating_sub(end.chars().count()))
+                .collect();
+            if killwords {
+                return MjValue::from(cut + &end);
+            }
+            let cut = match cut.rsplit_once(' ') {
+                Some((a, _)) => a.to_string(),
+                None => cut,
+            };
+            MjValue::from(cut + &end)
+        },
+    );
     env.add_filter("wordcount", |v: MjValue| {
         let s = py_str(&v);
         let n = s
@@ -804,40 +1022,72 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("unique", |v: MjValue| -> Result<MjValue, Error> {
         Ok(PyList::new_value(unique_list(iter_items(&v)?)))
     });
-    env.add_filter("union", |a: MjValue, b: MjValue| -> Result<MjValue, Error> {
-        let mut items = iter_items(&a)?;
-        items.extend(iter_items(&b)?);
-        Ok(PyList::new_value(unique_list(items)))
-    });
-    env.add_filter("intersect", |a: MjValue, b: MjValue| -> Result<MjValue, Error> {
-        let bi = iter_items(&b)?;
-        let items: Vec<MjValue> = iter_items(&a)?.into_iter().filter(|x| bi.iter().any(|y| py_eq(x, y))).collect();
-        Ok(PyList::new_value(unique_list(items)))
-    });
-    env.add_filter("difference", |a: MjValue, b: MjValue| -> Result<MjValue, Error> {
-        let bi = iter_items(&b)?;
-        let items: Vec<MjValue> = iter_items(&a)?.into_iter().filter(|x| !bi.iter().any(|y| py_eq(x, y))).collect();
-        Ok(PyList::new_value(unique_list(items)))
-    });
-    env.add_filter("symmetric_difference", |a: MjValue, b: MjValue| -> Result<MjValue, Error> {
-        let (ai, bi) = (iter_items(&a)?, iter_items(&b)?);
-        let mut items: Vec<MjValue> = ai.iter().filter(|x| !bi.iter().any(|y| py_eq(x, y))).cloned().collect();
-        items.extend(bi.iter().filter(|x| !ai.iter().any(|y| py_eq(x, y))).cloned());
-        Ok(PyList::new_value(unique_list(items)))
-    });
+    env.add_filter(
+        "union",
+        |a: MjValue, b: MjValue| -> Result<MjValue, Error> {
+            let mut items = iter_items(&a)?;
+            items.extend(iter_items(&b)?);
+            Ok(PyList::new_value(unique_list(items)))
+        },
+    );
+    env.add_filter(
+        "intersect",
+        |a: MjValue, b: MjValue| -> Result<MjValue, Error> {
+            let bi = iter_items(&b)?;
+            let items: Vec<MjValue> = iter_items(&a)?
+                .into_iter()
+                .filter(|x| bi.iter().any(|y| py_eq(x, y)))
+                .collect();
+            Ok(PyList::new_value(unique_list(items)))
+        },
+    );
+    env.add_filter(
+        "difference",
+        |a: MjValue, b: MjValue| -> Result<MjValue, Error> {
+            let bi = iter_items(&b)?;
+            let items: Vec<MjValue> = iter_items(&a)?
+                .into_iter()
+                .filter(|x| !bi.iter().any(|y| py_eq(x, y)))
+                .collect();
+            Ok(PyList::new_value(unique_list(items)))
+        },
+    );
+    env.add_filter(
+        "symmetric_difference",
+        |a: MjValue, b: MjValue| -> Result<MjValue, Error> {
+            let (ai, bi) = (iter_items(&a)?, iter_items(&b)?);
+            let mut items: Vec<MjValue> = ai
+                .iter()
+                .filter(|x| !bi.iter().any(|y| py_eq(x, y)))
+                .cloned()
+                .collect();
+            items.extend(
+                bi.iter()
+                    .filter(|x| !ai.iter().any(|y| py_eq(x, y)))
+                    .cloned(),
+            );
+            Ok(PyList::new_value(unique_list(items)))
+        },
+    );
     env.add_filter("avg", |v: MjValue| -> Result<MjValue, Error> {
         let items = iter_items(&v)?;
         if items.is_empty() {
             return Err(err("division by zero"));
         }
-        let sum: f64 = items.iter().map(|x| f64::try_from(x.clone()).unwrap_or(0.0)).sum();
+        let sum: f64 = items
+            .iter()
+            .map(|x| f64::try_from(x.clone()).unwrap_or(0.0))
+            .sum();
         Ok(MjValue::from(sum / items.len() as f64))
     });
     env.add_filter("to_bool", |v: MjValue| {
         MjValue::from(match v.kind() {
             ValueKind::None | ValueKind::Undefined => false,
             ValueKind::Bool => v.is_true(),
-            ValueKind::String => matches!(v.as_str().unwrap_or_default().to_lowercase().as_str(), "yes" | "1" | "true"),
+            ValueKind::String => matches!(
+                v.as_str().unwrap_or_default().to_lowercase().as_str(),
+                "yes" | "1" | "true"
+            ),
             ValueKind::Number if v.is_integer() => v.as_i64().unwrap_or(0) > 0,
             ValueKind::Map => v.len().unwrap_or(0) > 0,
             ValueKind::Seq if !v.is_tuple() => v.len().unwrap_or(0) > 0,
@@ -849,39 +1099,88 @@ pub fn register(env: &mut Environment<'static>) {
         _ => PyList::new_value(vec![v]),
     });
     env.add_filter("skip", |_v: MjValue| MjValue::from(""));
-    env.add_filter("quote", |v: MjValue| MjValue::from(shell_quote(&py_str(&v))));
-    env.add_filter("regex_escape", |v: MjValue| MjValue::from(regex::escape(&py_str(&v))));
-    env.add_filter("regex_search", |v: MjValue, rgx: String, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        let (pos, kw) = split_args(&rest.into_values());
-        let re = regex_flags(&rgx, &kw, &pos, 0)?;
-        Ok(re.captures(&py_str(&v)).map(|c| groups(&c)).unwrap_or(MjValue::from(())))
+    env.add_filter("quote", |v: MjValue| {
+        MjValue::from(shell_quote(&py_str(&v)))
     });
-    env.add_filter("regex_match", |v: MjValue, rgx: String, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        let (pos, kw) = split_args(&rest.into_values());
-        let re = regex_flags(&format!("^(?:{rgx})"), &kw, &pos, 0)?;
-        Ok(re.captures(&py_str(&v)).map(|c| groups(&c)).unwrap_or(MjValue::from(())))
+    env.add_filter("regex_escape", |v: MjValue| {
+        MjValue::from(regex::escape(&py_str(&v)))
     });
-    env.add_filter("regex_replace", |v: MjValue, rgx: String, repl: String, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        let (pos, kw) = split_args(&rest.into_values());
-        let re = regex_flags(&rgx, &kw, &pos, 0)?;
-        Ok(MjValue::from(re.replace_all(&py_str(&v), py_repl(&repl).as_str()).into_owned()))
+    env.add_filter(
+        "regex_search",
+        |v: MjValue, rgx: String, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            let (pos, kw) = split_args(&rest.into_values());
+            let re = regex_flags(&rgx, &kw, &pos, 0)?;
+            Ok(re
+                .captures(&py_str(&v))
+                .map(|c| groups(&c))
+                .unwrap_or(MjValue::from(())))
+        },
+    );
+    env.add_filter(
+        "regex_match",
+        |v: MjValue, rgx: String, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            let (pos, kw) = split_args(&rest.into_values());
+            let re = regex_flags(&format!("^(?:{rgx})"), &kw, &pos, 0)?;
+            Ok(re
+                .captures(&py_str(&v))
+                .map(|c| groups(&c))
+                .unwrap_or(MjValue::from(())))
+        },
+    );
+    env.add_filter(
+        "regex_replace",
+        |v: MjValue,
+         rgx: String,
+         repl: String,
+         rest: Rest<ValueOrKwargs>|
+         -> Result<MjValue, Error> {
+            let (pos, kw) = split_args(&rest.into_values());
+            let re = regex_flags(&rgx, &kw, &pos, 0)?;
+            Ok(MjValue::from(
+                re.replace_all(&py_str(&v), py_repl(&repl).as_str())
+                    .into_owned(),
+            ))
+        },
+    );
+    env.add_filter(
+        "traverse",
+        |v: MjValue, key: String, rest: Rest<ValueOrKwargs>| {
+            let (pos, kw) = split_args(&rest.into_values());
+            let default = pos
+                .first()
+                .cloned()
+                .or_else(|| kwarg::<MjValue>(&kw, "default"))
+                .unwrap_or(MjValue::from(()));
+            let delim = pos
+                .get(1)
+                .map(py_str)
+                .or_else(|| kwarg::<String>(&kw, "delimiter"))
+                .unwrap_or_else(|| ":".into());
+            traverse(&v, &key, default, &delim)
+        },
+    );
+    env.add_filter("is_list", |v: MjValue| {
+        MjValue::from(v.kind() == ValueKind::Seq && !v.is_tuple())
     });
-    env.add_filter("traverse", |v: MjValue, key: String, rest: Rest<ValueOrKwargs>| {
-        let (pos, kw) = split_args(&rest.into_values());
-        let default = pos.first().cloned().or_else(|| kwarg::<MjValue>(&kw, "default")).unwrap_or(MjValue::from(()));
-        let delim = pos.get(1).map(py_str).or_else(|| kwarg::<String>(&kw, "delimiter")).unwrap_or_else(|| ":".into());
-        traverse(&v, &key, default, &delim)
-    });
-    env.add_filter("is_list", |v: MjValue| MjValue::from(v.kind() == ValueKind::Seq && !v.is_tuple()));
     env.add_filter("is_iter", |v: MjValue| {
-        MjValue::from(matches!(v.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::Iterable))
+        MjValue::from(matches!(
+            v.kind(),
+            ValueKind::Seq | ValueKind::Map | ValueKind::Iterable
+        ))
     });
     env.add_filter("exactly_one_true", |v: MjValue| -> Result<MjValue, Error> {
-        Ok(MjValue::from(iter_items(&v)?.iter().filter(|x| x.is_true()).count() == 1))
+        Ok(MjValue::from(
+            iter_items(&v)?.iter().filter(|x| x.is_true()).count() == 1,
+        ))
     });
-    env.add_filter("exactly_n_true", |v: MjValue, n: Option<usize>| -> Result<MjValue, Error> {
-        Ok(MjValue::from(iter_items(&v)?.iter().filter(|x| x.is_true()).count() == n.unwrap_or(1)))
-    });
+    env.add_filter(
+        "exactly_n_true",
+        |v: MjValue, n: Option<usize>| -> Result<MjValue, Error> {
+            Ok(MjValue::from(
+                iter_items(&v)?.iter().filter(|x| x.is_true()).count() == n.unwrap_or(1),
+            ))
+        },
+    );
     env.add_filter("md5", |v: MjValue| {
         use md5::Digest;
         MjValue::from(hex(&md5::Md5::digest(py_str(&v).as_bytes())))
@@ -894,7 +1193,9 @@ pub fn register(env: &mut Environment<'static>) {
         use sha2::Digest;
         MjValue::from(hex(&sha2::Sha512::digest(py_str(&v).as_bytes())))
     });
-    env.add_filter("base64_encode", |v: MjValue| MjValue::from(b64_encode(py_str(&v).as_bytes())));
+    env.add_filter("base64_encode", |v: MjValue| {
+        MjValue::from(b64_encode(py_str(&v).as_bytes()))
+    });
     env.add_filter("base64_decode", |v: MjValue| -> Result<MjValue, Error> {
         let bytes = b64_decode(&py_str(&v)).ok_or_else(|| err("Incorrect padding"))?;
         Ok(MjValue::from(String::from_utf8_lossy(&bytes).into_owned()))
@@ -932,20 +1233,30 @@ pub fn register(env: &mut Environment<'static>) {
         flat(iter_items(&v)?, &mut out, 0);
         Ok(PyList::new_value(out))
     });
-    env.add_filter("sorted_ignorecase", |v: MjValue| -> Result<MjValue, Error> {
-        let mut items = iter_items(&v)?;
-        items.sort_by(|a, b| py_cmp(&lower_key(a, false), &lower_key(b, false)));
-        Ok(PyList::new_value(items))
-    });
-    env.add_filter("substring_in_list", |s: String, l: MjValue| -> Result<MjValue, Error> {
-        Ok(MjValue::from(iter_items(&l)?.iter().any(|x| py_str(x).contains(&s))))
-    });
+    env.add_filter(
+        "sorted_ignorecase",
+        |v: MjValue| -> Result<MjValue, Error> {
+            let mut items = iter_items(&v)?;
+            items.sort_by(|a, b| py_cmp(&lower_key(a, false), &lower_key(b, false)));
+            Ok(PyList::new_value(items))
+        },
+    );
+    env.add_filter(
+        "substring_in_list",
+        |s: String, l: MjValue| -> Result<MjValue, Error> {
+            Ok(MjValue::from(
+                iter_items(&l)?.iter().any(|x| py_str(x).contains(&s)),
+            ))
+        },
+    );
     env.add_filter("is_hex", |v: MjValue| {
         let s = py_str(&v);
         let s = s.strip_prefix("0x").unwrap_or(&s);
         MjValue::from(!s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit()))
     });
-    env.add_filter("contains_whitespace", |v: MjValue| MjValue::from(py_str(&v).chars().any(char::is_whitespace)));
+    env.add_filter("contains_whitespace", |v: MjValue| {
+        MjValue::from(py_str(&v).chars().any(char::is_whitespace))
+    });
     env.add_filter("to_snake_case", |v: MjValue| {
         let s = py_str(&v);
         let mut out = String::new();
@@ -973,19 +1284,30 @@ pub fn register(env: &mut Environment<'static>) {
         }
         MjValue::from(out)
     });
-    env.add_filter("is_ip", |v: MjValue| MjValue::from(py_str(&v).parse::<std::net::IpAddr>().is_ok()));
-    env.add_filter("is_ipv4", |v: MjValue| MjValue::from(py_str(&v).parse::<std::net::Ipv4Addr>().is_ok()));
-    env.add_filter("is_ipv6", |v: MjValue| MjValue::from(py_str(&v).parse::<std::net::Ipv6Addr>().is_ok()));
-    env.add_filter("zip", |v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        let mut lists = vec![iter_items(&v)?];
-        for r in rest.into_values().iter() {
-            lists.push(iter_items(r)?);
-        }
-        let n = lists.iter().map(Vec::len).min().unwrap_or(0);
-        Ok(MjValue::from(
-            (0..n).map(|i| tuple(lists.iter().map(|l| l[i].clone()).collect())).collect::<Vec<_>>(),
-        ))
+    env.add_filter("is_ip", |v: MjValue| {
+        MjValue::from(py_str(&v).parse::<std::net::IpAddr>().is_ok())
     });
+    env.add_filter("is_ipv4", |v: MjValue| {
+        MjValue::from(py_str(&v).parse::<std::net::Ipv4Addr>().is_ok())
+    });
+    env.add_filter("is_ipv6", |v: MjValue| {
+        MjValue::from(py_str(&v).parse::<std::net::Ipv6Addr>().is_ok())
+    });
+    env.add_filter(
+        "zip",
+        |v: MjValue, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            let mut lists = vec![iter_items(&v)?];
+            for r in rest.into_values().iter() {
+                lists.push(iter_items(r)?);
+            }
+            let n = lists.iter().map(Vec::len).min().unwrap_or(0);
+            Ok(MjValue::from(
+                (0..n)
+                    .map(|i| tuple(lists.iter().map(|l| l[i].clone()).collect()))
+                    .collect::<Vec<_>>(),
+            ))
+        },
+    );
     env.add_filter("to_entries", |v: MjValue| -> Result<MjValue, Error> {
         let entries = map_entries(&v).ok_or_else(|| err("to_entries needs a dict"))?;
         Ok(PyList::new_value(
@@ -1000,30 +1322,44 @@ pub fn register(env: &mut Environment<'static>) {
                 .collect(),
         ))
     });
-    env.add_filter("method_call", |obj: MjValue, name: String, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        match obj.as_str() {
-            Some(s) => super::methods::str_method(s, &name, &rest.into_values()).or(Ok(MjValue::from(()))),
-            None => Ok(MjValue::from(())),
-        }
-    });
+    env.add_filter(
+        "method_call",
+        |obj: MjValue, name: String, rest: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            match obj.as_str() {
+                Some(s) => super::methods::str_method(s, &name, &rest.into_values())
+                    .or(Ok(MjValue::from(()))),
+                None => Ok(MjValue::from(())),
+            }
+        },
+    );
 }
 
 /// Loads YAML text into a mutable value (Salt's `load_yaml`).
 pub fn load_yaml_value(text: &str) -> Result<MjValue, Error> {
     match rsalt_data::yaml::load(text) {
         Ok(v) => Ok(to_mj(&v)),
-        Err(e) => Err(err(format!("Encountered error loading yaml: {}", e.message))),
+        Err(e) => Err(err(format!(
+            "Encountered error loading yaml: {}",
+            e.message
+        ))),
     }
 }
 
 /// Registers the tests on an environment.
 pub fn register_tests(env: &mut Environment<'static>) {
-    env.add_test("match", |v: MjValue, rgx: String, rest: Rest<ValueOrKwargs>| -> Result<bool, Error> {
-        let (pos, kw) = split_args(&rest.into_values());
-        let re = regex_flags(&format!("^(?:{rgx})"), &kw, &pos, 0)?;
-        Ok(re.is_match(&py_str(&v)))
-    });
+    env.add_test(
+        "match",
+        |v: MjValue, rgx: String, rest: Rest<ValueOrKwargs>| -> Result<bool, Error> {
+            let (pos, kw) = split_args(&rest.into_values());
+            let re = regex_flags(&format!("^(?:{rgx})"), &kw, &pos, 0)?;
+            Ok(re.is_match(&py_str(&v)))
+        },
+    );
     env.add_test("equalto", |a: MjValue, b: MjValue| py_eq(&a, &b));
-    env.add_test("list", |v: MjValue| v.kind() == ValueKind::Seq && !v.is_tuple());
-    env.add_test("number", |v: MjValue| matches!(v.kind(), ValueKind::Number | ValueKind::Bool));
+    env.add_test("list", |v: MjValue| {
+        v.kind() == ValueKind::Seq && !v.is_tuple()
+    });
+    env.add_test("number", |v: MjValue| {
+        matches!(v.kind(), ValueKind::Number | ValueKind::Bool)
+    });
 }

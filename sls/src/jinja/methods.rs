@@ -1,6 +1,8 @@
 //! Python methods on template values: `dict.update`, `list.append`, `str.split`, ...
 
-use super::objects::{err, lock, map_get, norm_key, py_eq, py_repr, py_str, type_name, PyDict, PyList};
+use super::objects::{
+    err, lock, map_get, norm_key, py_eq, py_repr, py_str, type_name, PyDict, PyList,
+};
 use super::pyfmt;
 use indexmap::IndexMap;
 use minijinja::value::{Kwargs, Value as MjValue, ValueKind};
@@ -108,8 +110,12 @@ pub fn dict_method(
             let default = pos.get(1).cloned().unwrap_or(MjValue::from(()));
             Ok(map_get(&lock(&d.map), &key).unwrap_or(default))
         }
-        "keys" => Ok(MjValue::from(lock(&d.map).keys().cloned().collect::<Vec<_>>())),
-        "values" => Ok(MjValue::from(lock(&d.map).values().cloned().collect::<Vec<_>>())),
+        "keys" => Ok(MjValue::from(
+            lock(&d.map).keys().cloned().collect::<Vec<_>>(),
+        )),
+        "values" => Ok(MjValue::from(
+            lock(&d.map).values().cloned().collect::<Vec<_>>(),
+        )),
         "items" => Ok(MjValue::from(
             d.entries()
                 .into_iter()
@@ -215,7 +221,11 @@ pub fn list_method(
             let x = pos.get(1).cloned().unwrap_or_default();
             let mut items = lock(&l.items);
             let n = items.len() as i64;
-            let i = if idx < 0 { (idx + n).max(0) } else { idx.min(n) };
+            let i = if idx < 0 {
+                (idx + n).max(0)
+            } else {
+                idx.min(n)
+            };
             items.insert(i as usize, x);
             Ok(MjValue::from(()))
         }
@@ -298,7 +308,10 @@ fn py_title(s: &str) -> String {
 fn py_capitalize(s: &str) -> String {
     let mut cs = s.chars();
     match cs.next() {
-        Some(f) => f.to_uppercase().chain(cs.flat_map(|c| c.to_lowercase())).collect(),
+        Some(f) => f
+            .to_uppercase()
+            .chain(cs.flat_map(|c| c.to_lowercase()))
+            .collect(),
         None => String::new(),
     }
 }
@@ -322,17 +335,31 @@ fn strip_set<'a>(s: &'a str, chars: Option<&MjValue>, left: bool, right: bool) -
 }
 
 /// Python `str.split` / `str.rsplit`.
-pub fn py_split(s: &str, sep: Option<&str>, maxsplit: i64, right: bool) -> Result<Vec<String>, Error> {
-    let max = if maxsplit < 0 { usize::MAX } else { maxsplit as usize };
+pub fn py_split(
+    s: &str,
+    sep: Option<&str>,
+    maxsplit: i64,
+    right: bool,
+) -> Result<Vec<String>, Error> {
+    let max = if maxsplit < 0 {
+        usize::MAX
+    } else {
+        maxsplit as usize
+    };
     match sep {
         Some("") => Err(err("empty separator")),
         Some(sep) => {
             if right {
-                let mut parts: Vec<String> = s.rsplitn(max.saturating_add(1), sep).map(String::from).collect();
+                let mut parts: Vec<String> = s
+                    .rsplitn(max.saturating_add(1), sep)
+                    .map(String::from)
+                    .collect();
                 parts.reverse();
                 Ok(parts)
             } else {
-                Ok(s.splitn(max.saturating_add(1), sep).map(String::from).collect())
+                Ok(s.splitn(max.saturating_add(1), sep)
+                    .map(String::from)
+                    .collect())
             }
         }
         None => {
@@ -386,7 +413,13 @@ fn str_list(v: Vec<String>) -> MjValue {
 }
 
 fn affix_match(s: &str, arg: &MjValue, start: bool) -> Result<bool, Error> {
-    let test = |p: &str| if start { s.starts_with(p) } else { s.ends_with(p) };
+    let test = |p: &str| {
+        if start {
+            s.starts_with(p)
+        } else {
+            s.ends_with(p)
+        }
+    };
     if let Some(p) = arg.as_str() {
         return Ok(test(p));
     }
@@ -468,15 +501,34 @@ pub fn str_method(s: &str, method: &str, args: &[MjValue]) -> Result<MjValue, Er
             if sep.is_some() && sep_s.is_none() {
                 return Err(err("must be str or None"));
             }
-            Ok(str_list(py_split(s, sep_s.as_deref(), max, method == "rsplit")?))
+            Ok(str_list(py_split(
+                s,
+                sep_s.as_deref(),
+                max,
+                method == "rsplit",
+            )?))
         }
         "splitlines" => {
-            let keep = a(0).or_else(|| kw_get(&kw, "keepends")).map(|x| x.is_true()).unwrap_or(false);
+            let keep = a(0)
+                .or_else(|| kw_get(&kw, "keepends"))
+                .map(|x| x.is_true())
+                .unwrap_or(false);
             let mut out = Vec::new();
             let mut cur = String::new();
             let mut chars = s.chars().peekable();
             while let Some(c) = chars.next() {
-                if matches!(c, '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+                if matches!(
+                    c,
+                    '\n' | '\r'
+                        | '\x0b'
+                        | '\x0c'
+                        | '\x1c'
+                        | '\x1d'
+                        | '\x1e'
+                        | '\u{85}'
+                        | '\u{2028}'
+                        | '\u{2029}'
+                ) {
                     let mut end = c.to_string();
                     if c == '\r' && chars.peek() == Some(&'\n') {
                         chars.next();
@@ -496,10 +548,15 @@ pub fn str_method(s: &str, method: &str, args: &[MjValue]) -> Result<MjValue, Er
             Ok(str_list(out))
         }
         "startswith" | "endswith" => {
-            let arg = a(0).ok_or_else(|| err(format!("{method}() takes at least 1 argument (0 given)")))?;
+            let arg =
+                a(0).ok_or_else(|| err(format!("{method}() takes at least 1 argument (0 given)")))?;
             let start = a(1).and_then(|x| x.as_i64()).unwrap_or(0).max(0) as usize;
             let sub: String = s.chars().skip(start).collect();
-            Ok(MjValue::from(affix_match(&sub, &arg, method == "startswith")?))
+            Ok(MjValue::from(affix_match(
+                &sub,
+                &arg,
+                method == "startswith",
+            )?))
         }
         "replace" => {
             let old = astr(0).ok_or_else(|| err("replace() argument 1 must be str"))?;
@@ -573,20 +630,32 @@ pub fn str_method(s: &str, method: &str, args: &[MjValue]) -> Result<MjValue, Er
             v(justify(s, w, fill, method.chars().next().unwrap_or('c')))
         }
         "isdigit" | "isnumeric" | "isdecimal" => Ok(MjValue::from(
-            !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || (method != "isdecimal" && c.is_numeric())),
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_digit() || (method != "isdecimal" && c.is_numeric())),
         )),
-        "isalpha" => Ok(MjValue::from(!s.is_empty() && s.chars().all(char::is_alphabetic))),
-        "isalnum" => Ok(MjValue::from(!s.is_empty() && s.chars().all(char::is_alphanumeric))),
-        "isspace" => Ok(MjValue::from(!s.is_empty() && s.chars().all(char::is_whitespace))),
+        "isalpha" => Ok(MjValue::from(
+            !s.is_empty() && s.chars().all(char::is_alphabetic),
+        )),
+        "isalnum" => Ok(MjValue::from(
+            !s.is_empty() && s.chars().all(char::is_alphanumeric),
+        )),
+        "isspace" => Ok(MjValue::from(
+            !s.is_empty() && s.chars().all(char::is_whitespace),
+        )),
         "isupper" => Ok(MjValue::from(
             s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase),
         )),
         "islower" => Ok(MjValue::from(
             s.chars().any(char::is_lowercase) && !s.chars().any(char::is_uppercase),
         )),
-        "istitle" => Ok(MjValue::from(!s.is_empty() && py_title(s) == s && s.chars().any(char::is_alphabetic))),
+        "istitle" => Ok(MjValue::from(
+            !s.is_empty() && py_title(s) == s && s.chars().any(char::is_alphabetic),
+        )),
         "isidentifier" => Ok(MjValue::from(
-            s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            s.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
                 && s.chars().all(|c| c.is_alphanumeric() || c == '_'),
         )),
         "partition" | "rpartition" => {
@@ -594,9 +663,17 @@ pub fn str_method(s: &str, method: &str, args: &[MjValue]) -> Result<MjValue, Er
             if sep.is_empty() {
                 return Err(err("empty separator"));
             }
-            let found = if method == "partition" { s.find(&sep) } else { s.rfind(&sep) };
+            let found = if method == "partition" {
+                s.find(&sep)
+            } else {
+                s.rfind(&sep)
+            };
             let parts = match found {
-                Some(i) => vec![s[..i].to_string(), sep.clone(), s[i + sep.len()..].to_string()],
+                Some(i) => vec![
+                    s[..i].to_string(),
+                    sep.clone(),
+                    s[i + sep.len()..].to_string(),
+                ],
                 None if method == "partition" => vec![s.to_string(), String::new(), String::new()],
                 None => vec![String::new(), String::new(), s.to_string()],
             };
@@ -637,7 +714,9 @@ pub fn str_method(s: &str, method: &str, args: &[MjValue]) -> Result<MjValue, Er
         }
         "encode" | "decode" => v(s.to_string()),
         "__len__" => Ok(MjValue::from(char_len(s) as i64)),
-        "__contains__" => Ok(MjValue::from(s.contains(astr(0).unwrap_or_default().as_str()))),
+        "__contains__" => Ok(MjValue::from(
+            s.contains(astr(0).unwrap_or_default().as_str()),
+        )),
         _ => Err(err(format!("'str' object has no attribute '{method}'"))),
     }
 }
@@ -689,7 +768,9 @@ pub fn unknown_method(
             let (pos, _) = split_args(args);
             let x = pos.first().cloned().unwrap_or_default();
             match method {
-                "count" => Ok(MjValue::from(items.iter().filter(|v| py_eq(v, &x)).count() as i64)),
+                "count" => Ok(MjValue::from(
+                    items.iter().filter(|v| py_eq(v, &x)).count() as i64
+                )),
                 "index" => items
                     .iter()
                     .position(|v| py_eq(v, &x))
@@ -721,8 +802,12 @@ fn dict_method_ro(d: &Arc<PyDict>, method: &str, args: &[MjValue]) -> Result<MjV
             let default = pos.get(1).cloned().unwrap_or(MjValue::from(()));
             Ok(map_get(&lock(&d.map), &key).unwrap_or(default))
         }
-        "keys" => Ok(MjValue::from(lock(&d.map).keys().cloned().collect::<Vec<_>>())),
-        "values" => Ok(MjValue::from(lock(&d.map).values().cloned().collect::<Vec<_>>())),
+        "keys" => Ok(MjValue::from(
+            lock(&d.map).keys().cloned().collect::<Vec<_>>(),
+        )),
+        "values" => Ok(MjValue::from(
+            lock(&d.map).values().cloned().collect::<Vec<_>>(),
+        )),
         "items" => Ok(MjValue::from(
             d.entries()
                 .into_iter()

@@ -25,11 +25,13 @@ pub use context::sls_context;
 
 use crate::{Caller, FileClient, SlsError};
 use minijinja::value::{Rest, Value as MjValue, ValueKind, ValueOrKwargs};
-use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior};
+use minijinja::{Environment, Error, ErrorKind, State, TemplateSource, UndefinedBehavior};
 use objects::{err, py_str, to_mj, PyDict, PyList};
 use rsalt_data::{Dict, Value};
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 /// Environment-wide settings (from the minion options).
@@ -66,13 +68,6 @@ thread_local! {
 #[error("{0}")]
 struct RaisedError(String);
 
-/// Salt's `tpldir` global, which its template loader updates as templates are loaded and
-/// which relative (`./x`, `../x`) template names are resolved against.
-#[derive(Default)]
-struct LoaderState {
-    tpldir: Option<String>,
-}
-
 fn normpath(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for p in path.split('/') {
@@ -99,8 +94,50 @@ fn dirname(p: &str) -> &str {
     p.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
 
-/// Builds the minijinja environment for one render.
-fn build_env(env: &JinjaEnv, saltenv: &str, tpldir: Option<String>) -> Environment<'static> {
+thread_local! {
+    /// Salt's loader `tpldir` global for the renders in progress (innermost last).
+    static LOADER_TPLDIR: RefCell<Vec<Option<String>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Main-template sources waiting to be picked up by the loader (keyed by template name).
+static PENDING: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
+
+/// Cached environments: one per (file server, saltenv, options).
+type EnvKey = (usize, String, bool, bool, bool);
+static ENVS: Mutex<Option<HashMap<EnvKey, Arc<Environment<'static>>>>> = Mutex::new(None);
+
+/// How many distinct main templates an environment may cache before it is rebuilt.
+const MAX_CACHED_MAIN: usize = 512;
+
+/// Separates a main template's path from its content hash in its cache name.
+const MAIN_SEP: char = '\u{1}';
+
+fn cached_env(env: &JinjaEnv, saltenv: &str) -> Arc<Environment<'static>> {
+    let key: EnvKey = (
+        Arc::as_ptr(&env.files) as *const () as usize,
+        saltenv.to_string(),
+        env.options.trim_blocks,
+        env.options.lstrip_blocks,
+        env.options.allow_undefined,
+    );
+    let mut guard = objects::lock(&ENVS);
+    let map = guard.get_or_insert_with(HashMap::new);
+    if let Some(e) = map.get(&key) {
+        let mains = e.templates().filter(|(n, _)| n.contains(MAIN_SEP)).count();
+        if mains < MAX_CACHED_MAIN {
+            return e.clone();
+        }
+    }
+    if map.len() > 32 {
+        map.clear();
+    }
+    let e = Arc::new(build_env(env, saltenv));
+    map.insert(key, e.clone());
+    e
+}
+
+/// Builds the minijinja environment for a file server / saltenv / options.
+fn build_env(env: &JinjaEnv, saltenv: &str) -> Environment<'static> {
     let mut e = Environment::new();
     let mut syntax = minijinja::syntax::SyntaxConfig::builder();
     syntax
@@ -117,6 +154,7 @@ fn build_env(env: &JinjaEnv, saltenv: &str, tpldir: Option<String>) -> Environme
     });
     e.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     e.set_recursion_limit(400);
+    e.set_auto_reload(true);
     e.set_formatter(|out, _state, value| {
         out.write_str(&objects::printable(value))
             .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
@@ -125,29 +163,43 @@ fn build_env(env: &JinjaEnv, saltenv: &str, tpldir: Option<String>) -> Environme
 
     let files = env.files.clone();
     let senv = saltenv.to_string();
-    e.set_loader(move |name: &str| -> Result<Option<String>, Error> {
+    e.set_loader(move |name: &str| -> Result<Option<TemplateSource>, Error> {
+        if name.contains(MAIN_SEP) {
+            let src = objects::lock(&PENDING)
+                .as_mut()
+                .and_then(|m| m.get(name).cloned());
+            return Ok(src.map(TemplateSource::new));
+        }
         if name.starts_with("./") || name.starts_with("../") || name.split('/').any(|c| c == "..") {
             return Ok(None);
         }
-        Ok(files.read(&senv, name).map(|src| rewrite::rewrite(&src)))
+        let Some(src) = files.read(&senv, name) else {
+            return Ok(None);
+        };
+        let rewritten = rewrite::rewrite(&src);
+        let (files, senv, name) = (files.clone(), senv.clone(), name.to_string());
+        Ok(Some(TemplateSource::new(rewritten).with_uptodate_check(
+            move || files.read(&senv, &name).as_deref() == Some(src.as_str()),
+        )))
     });
-    let state = Arc::new(Mutex::new(LoaderState { tpldir }));
     e.set_path_join_callback(move |name: &str, _parent: &str| -> Cow<'_, str> {
-        let mut st = objects::lock(&state);
-        let first = name.split('/').next().unwrap_or("");
-        if first == "." || first == ".." {
-            match &st.tpldir {
-                Some(base) => {
-                    let joined = normpath(&format!("{base}/{name}"));
-                    Cow::Owned(joined)
+        LOADER_TPLDIR.with(|t| {
+            let mut t = t.borrow_mut();
+            let Some(cur) = t.last_mut() else {
+                return Cow::Borrowed(name);
+            };
+            let first = name.split('/').next().unwrap_or("");
+            if first == "." || first == ".." {
+                match cur {
+                    Some(base) => Cow::Owned(normpath(&format!("{base}/{name}"))),
+                    None => Cow::Borrowed(name),
                 }
-                None => Cow::Borrowed(name),
+            } else {
+                let d = dirname(name);
+                *cur = Some(if d.is_empty() { ".".into() } else { d.to_string() });
+                Cow::Borrowed(name)
             }
-        } else {
-            let d = dirname(name);
-            st.tpldir = Some(if d.is_empty() { ".".into() } else { d.to_string() });
-            Cow::Borrowed(name)
-        }
+        })
     });
 
     filters::register(&mut e);
@@ -168,19 +220,25 @@ fn register_functions(e: &mut Environment<'static>) {
     e.add_function("__list", |v: MjValue| -> Result<MjValue, Error> {
         Ok(PyList::new_value(methods::iter_items(&v)?))
     });
-    e.add_function("__pymod", |state: &State, a: MjValue, b: MjValue| -> Result<MjValue, Error> {
-        filters::check_undef(state, &a)?;
-        filters::check_undef(state, &b)?;
-        pyfmt::py_mod(&a, &b)
-    });
-    e.add_function("__cat", |state: &State, args: Rest<MjValue>| -> Result<MjValue, Error> {
-        let mut s = String::new();
-        for a in args.iter() {
-            filters::check_undef(state, a)?;
-            s.push_str(&py_str(a));
-        }
-        Ok(MjValue::from(s))
-    });
+    e.add_function(
+        "__pymod",
+        |state: &State, a: MjValue, b: MjValue| -> Result<MjValue, Error> {
+            filters::check_undef(state, &a)?;
+            filters::check_undef(state, &b)?;
+            pyfmt::py_mod(&a, &b)
+        },
+    );
+    e.add_function(
+        "__cat",
+        |state: &State, args: Rest<MjValue>| -> Result<MjValue, Error> {
+            let mut s = String::new();
+            for a in args.iter() {
+                filters::check_undef(state, a)?;
+                s.push_str(&py_str(a));
+            }
+            Ok(MjValue::from(s))
+        },
+    );
     for conv in ["yaml", "json", "text"] {
         e.add_function(
             format!("__import_{conv}"),
@@ -188,7 +246,9 @@ fn register_functions(e: &mut Environment<'static>) {
                 filters::check_undef(state, &path)?;
                 let name = py_str(&path);
                 let tmpl = state.get_template(&name)?;
-                let ctx = RENDER_CTX.with(|c| c.borrow().last().cloned()).unwrap_or_default();
+                let ctx = RENDER_CTX
+                    .with(|c| c.borrow().last().cloned())
+                    .unwrap_or_default();
                 let text = tmpl.render(ctx)?;
                 load_as(conv, &text)
             },
@@ -198,20 +258,29 @@ fn register_functions(e: &mut Environment<'static>) {
             move |v: MjValue| -> Result<MjValue, Error> { load_as(conv, &py_str(&v)) },
         );
     }
-    e.add_function("__macro_kw", |inner: MjValue, params: MjValue| -> Result<MjValue, Error> {
-        let params = methods::iter_items(&params)?.iter().map(py_str).collect();
-        Ok(MjValue::from_object(MacroKw { inner, params }))
-    });
+    e.add_function(
+        "__macro_kw",
+        |inner: MjValue, params: MjValue| -> Result<MjValue, Error> {
+            let params = methods::iter_items(&params)?.iter().map(py_str).collect();
+            Ok(MjValue::from_object(MacroKw { inner, params }))
+        },
+    );
     e.add_function("raise", |msg: MjValue| -> Result<MjValue, Error> {
         let m = py_str(&msg);
         Err(Error::new(ErrorKind::InvalidOperation, m.clone()).with_source(RaisedError(m)))
     });
-    e.add_function("odict", |args: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        build_dict(&args.into_values(), true)
-    });
-    e.add_function("dict", |args: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
-        build_dict(&args.into_values(), false)
-    });
+    e.add_function(
+        "odict",
+        |args: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            build_dict(&args.into_values(), true)
+        },
+    );
+    e.add_function(
+        "dict",
+        |args: Rest<ValueOrKwargs>| -> Result<MjValue, Error> {
+            build_dict(&args.into_values(), false)
+        },
+    );
     e.add_function("show_full_context", |state: &State| -> MjValue {
         let mut m = indexmap::IndexMap::new();
         for name in state.known_variables() {
@@ -235,7 +304,11 @@ impl minijinja::value::Object for MacroKw {
         minijinja::value::ObjectRepr::Plain
     }
 
-    fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[MjValue]) -> Result<MjValue, Error> {
+    fn call(
+        self: &Arc<Self>,
+        state: &mut State<'_, '_>,
+        args: &[MjValue],
+    ) -> Result<MjValue, Error> {
         let (pos, kw) = methods::split_args(args);
         let n = self.params.len();
         let mut call_args: Vec<MjValue> = pos.iter().take(n).cloned().collect();
@@ -253,7 +326,10 @@ impl minijinja::value::Object for MacroKw {
             }
         }
         pass.push(("kwargs".into(), PyDict::new_value(extra, false)));
-        pass.push(("varargs".into(), MjValue::from(minijinja::value::Tuple::from(varargs))));
+        pass.push((
+            "varargs".into(),
+            MjValue::from(minijinja::value::Tuple::from(varargs)),
+        ));
         call_args.push(MjValue::from(minijinja::value::Kwargs::from_iter(pass)));
         self.inner.call(state, &call_args)
     }
@@ -321,7 +397,9 @@ impl minijinja::value::Object for RootCtx {
     }
 
     fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
-        minijinja::value::Enumerator::Values(self.0.keys().map(|k| MjValue::from(k.as_str())).collect())
+        minijinja::value::Enumerator::Values(
+            self.0.keys().map(|k| MjValue::from(k.as_str())).collect(),
+        )
     }
 }
 
@@ -344,14 +422,27 @@ pub fn render(
 ) -> Result<String, SlsError> {
     let newline = source.ends_with('\n');
     let tpldir = context.get("tpldir").and_then(Value::as_str).map(str::to_string);
-    let menv = build_env(env, saltenv, tpldir);
-    let name = if tpl_path.is_empty() { "<template>" } else { tpl_path };
-    let rewritten = rewrite::rewrite(source);
+    let menv = cached_env(env, saltenv);
+    let main = if tpl_path.is_empty() { "<template>" } else { tpl_path };
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut h);
+    let cache_name = format!("{main}{MAIN_SEP}{:016x}", h.finish());
+    if menv.templates().all(|(n, _)| n != cache_name) {
+        objects::lock(&PENDING)
+            .get_or_insert_with(HashMap::new)
+            .insert(cache_name.clone(), rewrite::rewrite(source));
+    }
     let root = root_context(env, context);
     RENDER_CTX.with(|c| c.borrow_mut().push(root.clone()));
-    let result = menv
-        .template_from_named_str(name, &rewritten)
-        .and_then(|t| t.render(root));
+    LOADER_TPLDIR.with(|t| t.borrow_mut().push(tpldir));
+    let tmpl = menv.get_template(&cache_name);
+    if let Some(m) = objects::lock(&PENDING).as_mut() {
+        m.remove(&cache_name);
+    }
+    let result = tmpl.and_then(|t| t.render(root));
+    LOADER_TPLDIR.with(|t| {
+        t.borrow_mut().pop();
+    });
     RENDER_CTX.with(|c| {
         c.borrow_mut().pop();
     });
@@ -362,7 +453,7 @@ pub fn render(
             }
             Ok(out)
         }
-        Err(e) => Err(convert_error(&e, name, source, env, saltenv)),
+        Err(e) => Err(convert_error(&e, main, source, env, saltenv)),
     }
 }
 
@@ -405,7 +496,7 @@ fn innermost(e: &Error) -> &Error {
     }
 }
 
-fn find_source<'a, T: std::error::Error + 'static>(e: &'a Error) -> Option<&'a T> {
+fn find_source<T: std::error::Error + 'static>(e: &Error) -> Option<&T> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cur {
         if let Some(t) = c.downcast_ref::<T>() {
@@ -427,7 +518,10 @@ fn syntax_message(detail: &str) -> String {
             .map(|t| format!("'{}'", t.trim_matches('`')))
             .collect();
         if !tags.is_empty() {
-            let block = tags[0].trim_matches('\'').trim_start_matches("end").to_string();
+            let block = tags[0]
+                .trim_matches('\'')
+                .trim_start_matches("end")
+                .to_string();
             return format!(
                 "Unexpected end of template. Jinja was looking for the following tags: {}. The innermost block that needs to be closed is '{}'.",
                 tags.join(" or "),
@@ -455,8 +549,7 @@ fn undefined_message(e: &Error) -> String {
     // minijinja: "`expr` is undefined" (possibly with a prefix / suffix)
     let expr = detail.split('`').nth(1).unwrap_or("");
     let miss = objects::take_miss();
-    let is_ident = !expr.is_empty()
-        && expr.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let is_ident = !expr.is_empty() && expr.chars().all(|c| c.is_alphanumeric() || c == '_');
     if !is_ident {
         if let Some((ty, key)) = miss {
             if key.kind() == ValueKind::String {
@@ -466,10 +559,7 @@ fn undefined_message(e: &Error) -> String {
         }
     }
     if !expr.is_empty() {
-        let base = expr
-            .split(['.', '[', '('])
-            .next()
-            .unwrap_or(expr);
+        let base = expr.split(['.', '[', '(']).next().unwrap_or(expr);
         return format!("'{base}' is undefined");
     }
     "'undefined' is undefined".into()
@@ -515,16 +605,28 @@ fn convert_error(e: &Error, main: &str, source: &str, env: &JinjaEnv, saltenv: &
         }
     };
     let _ = objects::take_miss();
-    let err_file = inner.name().unwrap_or(main).to_string();
+    let err_file = inner
+        .name()
+        .map(|n| n.split(MAIN_SEP).next().unwrap_or(n))
+        .unwrap_or(main)
+        .to_string();
     let mut line = inner.line();
-    if kind == ErrorKind::SyntaxError && detail.starts_with("unexpected end of input") && err_file == main {
+    if kind == ErrorKind::SyntaxError
+        && detail.starts_with("unexpected end of input")
+        && err_file == main
+    {
         line = last_token_line(source).or(line);
     }
     if err_file != main {
         // Salt points at the other file and drops the main template's context.
         if let Some(l) = line {
             let other = env.files.read(saltenv, &err_file).unwrap_or_default();
-            let text = other.lines().nth(l.saturating_sub(1)).unwrap_or("").trim().to_string();
+            let text = other
+                .lines()
+                .nth(l.saturating_sub(1))
+                .unwrap_or("")
+                .trim()
+                .to_string();
             message.push_str(&format!("\n{err_file}({l}):\n{text}\n"));
             message.push_str(&get_context(&other, l, MARKER));
         }

@@ -265,12 +265,19 @@ fn from_mj_depth(v: &MjValue, depth: usize) -> Value {
             }
         }
         ValueKind::String => Value::Str(v.as_str().unwrap_or_default().to_string()),
-        ValueKind::Bytes => Value::Str(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into()),
+        ValueKind::Bytes => {
+            Value::Str(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into())
+        }
         ValueKind::Map => {
             if let Some(d) = v.downcast_object_ref::<PyDict>() {
-                let mut out = if d.ordered { Dict::ordered() } else { Dict::new() };
+                let mut out = if d.ordered {
+                    Dict::ordered()
+                } else {
+                    Dict::new()
+                };
                 for (k, val) in d.entries() {
-                    out.map.insert(mj_to_key(&k), from_mj_depth(&val, depth + 1));
+                    out.map
+                        .insert(mj_to_key(&k), from_mj_depth(&val, depth + 1));
                 }
                 return Value::Dict(out);
             }
@@ -278,7 +285,8 @@ fn from_mj_depth(v: &MjValue, depth: usize) -> Value {
             if let Ok(iter) = v.try_iter() {
                 for k in iter {
                     let val = v.get_item(&k).unwrap_or_default();
-                    out.map.insert(mj_to_key(&k), from_mj_depth(&val, depth + 1));
+                    out.map
+                        .insert(mj_to_key(&k), from_mj_depth(&val, depth + 1));
                 }
             }
             Value::Dict(out)
@@ -323,7 +331,12 @@ pub fn float_repr(f: f64) -> String {
     if (-4..16).contains(&exp) {
         return format!("{f}");
     }
-    format!("{}e{}{:02}", mant, if exp < 0 { '-' } else { '+' }, exp.abs())
+    format!(
+        "{}e{}{:02}",
+        mant,
+        if exp < 0 { '-' } else { '+' },
+        exp.abs()
+    )
 }
 
 /// Python `repr()` of a string.
@@ -356,7 +369,11 @@ fn write_repr(out: &mut String, v: &MjValue, style: Style, depth: usize) {
         ValueKind::Number => out.push_str(&num_str(v)),
         ValueKind::String => out.push_str(&str_repr(v.as_str().unwrap_or_default())),
         ValueKind::Bytes => {
-            let _ = write!(out, "b{}", str_repr(&String::from_utf8_lossy(v.as_bytes().unwrap_or_default())));
+            let _ = write!(
+                out,
+                "b{}",
+                str_repr(&String::from_utf8_lossy(v.as_bytes().unwrap_or_default()))
+            );
         }
         ValueKind::Map => {
             let (entries, ordered) = match v.downcast_object_ref::<PyDict>() {

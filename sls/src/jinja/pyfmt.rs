@@ -7,11 +7,20 @@ use minijinja::Error;
 /// Formats a float like C `printf` with Python's conventions (`e` has a 2-digit exponent).
 pub fn fmt_float(f: f64, ty: char, prec: usize, alt: bool) -> String {
     if f.is_nan() {
-        return if ty.is_ascii_uppercase() { "NAN" } else { "nan" }.into();
+        return if ty.is_ascii_uppercase() {
+            "NAN"
+        } else {
+            "nan"
+        }
+        .into();
     }
     if f.is_infinite() {
         let s = if f > 0.0 { "inf" } else { "-inf" };
-        return if ty.is_ascii_uppercase() { s.to_uppercase() } else { s.into() };
+        return if ty.is_ascii_uppercase() {
+            s.to_uppercase()
+        } else {
+            s.into()
+        };
     }
     match ty {
         'f' | 'F' => {
@@ -166,7 +175,8 @@ pub fn percent_format(fmt: &str, args: &MjValue) -> Result<String, Error> {
             }
             key = Some(chars[start..i - 1].iter().collect());
         }
-        let (mut left, mut plus, mut space, mut alt, mut zero) = (false, false, false, false, false);
+        let (mut left, mut plus, mut space, mut alt, mut zero) =
+            (false, false, false, false, false);
         while i < chars.len() {
             match chars[i] {
                 '-' => left = true,
@@ -188,7 +198,9 @@ pub fn percent_format(fmt: &str, args: &MjValue) -> Result<String, Error> {
                     .get_item(&MjValue::from(k.as_str()))
                     .ok()
                     .filter(|v| !v.is_undefined())
-                    .ok_or_else(|| err(format!("KeyError: {}", py_repr(&MjValue::from(k.as_str())))));
+                    .ok_or_else(|| {
+                        err(format!("KeyError: {}", py_repr(&MjValue::from(k.as_str()))))
+                    });
             }
             let v = positional.get(*out_next).cloned();
             *out_next += 1;
@@ -251,7 +263,11 @@ pub fn percent_format(fmt: &str, args: &MjValue) -> Result<String, Error> {
         };
         let piece = match ty {
             's' | 'r' | 'a' => {
-                let mut s = if ty == 's' { py_str(&arg) } else { py_repr(&arg) };
+                let mut s = if ty == 's' {
+                    py_str(&arg)
+                } else {
+                    py_repr(&arg)
+                };
                 if let Some(p) = prec {
                     s = s.chars().take(p).collect();
                 }
@@ -299,11 +315,16 @@ pub fn percent_format(fmt: &str, args: &MjValue) -> Result<String, Error> {
                 pad(body, sign_of(n < 0), width, left, zero)
             }
             'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
-                let f = as_f64(&arg).ok_or_else(|| {
-                    err(format!("must be real number, not {}", type_name(&arg)))
-                })?;
+                let f = as_f64(&arg)
+                    .ok_or_else(|| err(format!("must be real number, not {}", type_name(&arg))))?;
                 let body = fmt_float(f.abs(), ty, prec.unwrap_or(6), alt);
-                pad(body, sign_of(f.is_sign_negative() && f != 0.0 || (f == 0.0 && f.is_sign_negative())), width, left, zero && !f.is_infinite() && !f.is_nan())
+                pad(
+                    body,
+                    sign_of(f.is_sign_negative() && f != 0.0 || (f == 0.0 && f.is_sign_negative())),
+                    width,
+                    left,
+                    zero && !f.is_infinite() && !f.is_nan(),
+                )
             }
             'c' => {
                 let s = match arg.as_str() {
@@ -342,7 +363,10 @@ pub fn py_mod(a: &MjValue, b: &MjValue) -> Result<MjValue, Error> {
     }
     match (a.kind(), b.kind()) {
         (ValueKind::Number | ValueKind::Bool, ValueKind::Number | ValueKind::Bool) => {
-            if a.is_integer() && b.is_integer() || a.kind() == ValueKind::Bool || b.kind() == ValueKind::Bool {
+            if a.is_integer() && b.is_integer()
+                || a.kind() == ValueKind::Bool
+                || b.kind() == ValueKind::Bool
+            {
                 if let (Some(x), Some(y)) = (as_int(a), as_int(b)) {
                     if (a.is_integer() || a.kind() == ValueKind::Bool)
                         && (b.is_integer() || b.kind() == ValueKind::Bool)
@@ -351,7 +375,9 @@ pub fn py_mod(a: &MjValue, b: &MjValue) -> Result<MjValue, Error> {
                             return Err(err("integer division or modulo by zero"));
                         }
                         let r = ((x % y) + y) % y;
-                        return Ok(i64::try_from(r).map(MjValue::from).unwrap_or_else(|_| MjValue::from(r)));
+                        return Ok(i64::try_from(r)
+                            .map(MjValue::from)
+                            .unwrap_or_else(|_| MjValue::from(r)));
                     }
                 }
             }
@@ -360,7 +386,11 @@ pub fn py_mod(a: &MjValue, b: &MjValue) -> Result<MjValue, Error> {
                 return Err(err("float modulo"));
             }
             let r = x % y;
-            let r = if r != 0.0 && (r < 0.0) != (y < 0.0) { r + y } else { r };
+            let r = if r != 0.0 && (r < 0.0) != (y < 0.0) {
+                r + y
+            } else {
+                r
+            };
             Ok(MjValue::from(r))
         }
         _ => Err(err(format!(
@@ -588,16 +618,20 @@ fn lookup_field(
     let end = name.find(['.', '[']).unwrap_or(name.len());
     let (first, mut rest) = name.split_at(end);
     let mut v = if first.is_empty() {
-        let v = args
-            .get(*auto)
-            .cloned()
-            .ok_or_else(|| err(format!("Replacement index {} out of range for positional args tuple", *auto)))?;
+        let v = args.get(*auto).cloned().ok_or_else(|| {
+            err(format!(
+                "Replacement index {} out of range for positional args tuple",
+                *auto
+            ))
+        })?;
         *auto += 1;
         v
     } else if let Ok(n) = first.parse::<usize>() {
-        args.get(n)
-            .cloned()
-            .ok_or_else(|| err(format!("Replacement index {n} out of range for positional args tuple")))?
+        args.get(n).cloned().ok_or_else(|| {
+            err(format!(
+                "Replacement index {n} out of range for positional args tuple"
+            ))
+        })?
     } else {
         kwargs(first).ok_or_else(|| err(format!("KeyError: '{first}'")))?
     };
@@ -608,7 +642,9 @@ fn lookup_field(
             v = v.get_attr(attr)?;
             rest = &r[e..];
         } else if let Some(r) = rest.strip_prefix('[') {
-            let e = r.find(']').ok_or_else(|| err("Missing ']' in format string"))?;
+            let e = r
+                .find(']')
+                .ok_or_else(|| err("Missing ']' in format string"))?;
             let key = &r[..e];
             let k = match key.parse::<i64>() {
                 Ok(n) => MjValue::from(n),
@@ -617,7 +653,9 @@ fn lookup_field(
             v = v.get_item(&k)?;
             rest = &r[e + 1..];
         } else {
-            return Err(err("Only '.' or '[' may follow ']' in format field specifier"));
+            return Err(err(
+                "Only '.' or '[' may follow ']' in format field specifier",
+            ));
         }
         if v.is_undefined() {
             return Err(err(format!("KeyError: {name}")));
@@ -705,6 +743,8 @@ pub fn dict_lookup(d: &MjValue) -> impl Fn(&str) -> Option<MjValue> + '_ {
             let m = super::objects::lock(&pd.map);
             return m.get(&MjValue::from(k)).cloned();
         }
-        d.get_item(&MjValue::from(k)).ok().filter(|v| !v.is_undefined())
+        d.get_item(&MjValue::from(k))
+            .ok()
+            .filter(|v| !v.is_undefined())
     }
 }
