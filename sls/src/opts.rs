@@ -1391,3 +1391,11 @@ const TYPED_ONLY: &[(&str, &str)] = &[
     ("request_server_ttl", "I"),
     ("request_server_aes_session", "I"),
 ];
+
+/// Salt's `server_id` grain for a minion id: `abs(int(sha256(id)) % 2**31)`.
+pub fn server_id(id: &str) -> i64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(id.as_bytes());
+    let tail = [digest[28], digest[29], digest[30], digest[31]];
+    i64::from(u32::from_be_bytes(tail) & 0x7fff_ffff)
+}
