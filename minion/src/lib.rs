@@ -1,2 +1,3 @@
 //! The minion side of rsalt. (Skeleton.)
 #![forbid(unsafe_code)]
+pub mod grains;
