@@ -68,7 +68,7 @@ pub struct CallArgs {
     #[arg(short = 'g', long = "grains")]
     pub grains: bool,
     /// The function to run, then its arguments (`key=value` for keyword arguments).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    /// Options may appear anywhere, as with salt-call.
     pub fun_and_args: Vec<String>,
 }
 
