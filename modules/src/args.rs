@@ -56,8 +56,7 @@ pub fn opt_mode(d: &Dict, key: &str) -> Result<Option<String>, ArgError> {
         }
     };
     let digits = raw.trim_start_matches("0o");
-    if digits.is_empty() || !digits.chars().all(|c| ('0'..='7').contains(&c)) || digits.len() > 5
-    {
+    if digits.is_empty() || !digits.chars().all(|c| ('0'..='7').contains(&c)) || digits.len() > 5 {
         return Err(ArgError(format!("Invalid mode {raw}")));
     }
     let n = u32::from_str_radix(digits, 8).map_err(|_| ArgError(format!("Invalid mode {raw}")))?;

@@ -47,10 +47,16 @@ pub fn top_options(opts: &Dict, saltenv: Option<&str>) -> TopOptions {
             _ => Vec::new(),
         },
         state_top: opt_str(opts, "state_top")
-            .map(|s| s.trim_start_matches("salt://").trim_start_matches('/').to_string())
+            .map(|s| {
+                s.trim_start_matches("salt://")
+                    .trim_start_matches('/')
+                    .to_string()
+            })
             .unwrap_or(d.state_top),
         state_top_saltenv: opt_str(opts, "state_top_saltenv"),
-        saltenv: saltenv.map(String::from).or_else(|| opt_str(opts, "saltenv")),
+        saltenv: saltenv
+            .map(String::from)
+            .or_else(|| opt_str(opts, "saltenv")),
     }
 }
 
@@ -58,18 +64,28 @@ pub fn top_options(opts: &Dict, saltenv: Option<&str>) -> TopOptions {
 pub fn pillar_options(opts: &Dict, pillarenv: Option<&str>) -> PillarOptions {
     let d = PillarOptions::default();
     PillarOptions {
-        pillarenv: pillarenv.map(String::from).or_else(|| opt_str(opts, "pillarenv")),
+        pillarenv: pillarenv
+            .map(String::from)
+            .or_else(|| opt_str(opts, "pillarenv")),
         merge_strategy: opt_str(opts, "pillar_source_merging_strategy").unwrap_or(d.merge_strategy),
         merge_lists: opts.get("pillar_merge_lists").is_some_and(Value::truthy),
         renderer: opt_str(opts, "renderer").unwrap_or(d.renderer),
         state_top: d.state_top,
-        safe_render_error: opts.get("pillar_safe_render_error").map(Value::truthy).unwrap_or(true),
-        includes_override_sls: opts.get("pillar_includes_override_sls").is_some_and(Value::truthy),
+        safe_render_error: opts
+            .get("pillar_safe_render_error")
+            .map(Value::truthy)
+            .unwrap_or(true),
+        includes_override_sls: opts
+            .get("pillar_includes_override_sls")
+            .is_some_and(Value::truthy),
     }
 }
 
 fn nodegroups(opts: &Dict) -> Dict {
-    opts.get("nodegroups").and_then(Value::as_dict).cloned().unwrap_or_default()
+    opts.get("nodegroups")
+        .and_then(Value::as_dict)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The minion id from the options.
@@ -114,12 +130,20 @@ fn renderer(ctx: &RunContext) -> String {
 }
 
 fn auto_order(ctx: &RunContext) -> bool {
-    ctx.opts.get("state_auto_order").map(Value::truthy).unwrap_or(true)
+    ctx.opts
+        .get("state_auto_order")
+        .map(Value::truthy)
+        .unwrap_or(true)
 }
 
 /// A [`HighState`] builder for this context.
 pub fn high_state(ctx: &RunContext) -> HighState<'_> {
-    HighState::new(&ctx.jinja, base_context(ctx), &renderer(ctx), auto_order(ctx))
+    HighState::new(
+        &ctx.jinja,
+        base_context(ctx),
+        &renderer(ctx),
+        auto_order(ctx),
+    )
 }
 
 /// What the top file gives this minion, or an error message for `no_|-states`.
@@ -145,14 +169,22 @@ pub fn top_matches(ctx: &RunContext, hs: &mut HighState<'_>, saltenv: Option<&st
     let pillar = ctx.pillar();
     let ng = nodegroups(&ctx.opts);
     let id = minion_id(&ctx.opts);
-    let target = MatchTarget { id: &id, grains: &ctx.grains, pillar: &pillar, nodegroups: &ng };
+    let target = MatchTarget {
+        id: &id,
+        grains: &ctx.grains,
+        pillar: &pillar,
+        nodegroups: &ng,
+    };
     let envs = ctx.files.envs();
     let m = top::top_matches(&merged, topts.saltenv.as_deref(), &target, &envs);
     TopOutcome::Matches(m, errors)
 }
 
 /// The raw merged top data (for `state.show_top`-like callers).
-pub fn merged_top(ctx: &RunContext, hs: &mut HighState<'_>) -> Result<IndexMap<String, Dict>, String> {
+pub fn merged_top(
+    ctx: &RunContext,
+    hs: &mut HighState<'_>,
+) -> Result<IndexMap<String, Dict>, String> {
     let topts = top_options(&ctx.opts, None);
     let tops = hs.get_tops(&topts)?;
     top::merge_tops(tops, &topts)

@@ -15,6 +15,8 @@
 pub mod args;
 pub mod context;
 pub mod exec;
+pub mod highstate;
+pub mod runner;
 pub mod state;
 
 pub use context::RunContext;

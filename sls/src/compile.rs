@@ -105,7 +105,9 @@ fn first_entry(v: &Value) -> Option<(&Key, &Value)> {
 }
 
 fn sls_of(body: &Value) -> String {
-    body.get("__sls__").map(Value::to_py_str).unwrap_or_default()
+    body.get("__sls__")
+        .map(Value::to_py_str)
+        .unwrap_or_default()
 }
 
 fn single(k: &str, v: Value) -> Value {
@@ -140,7 +142,9 @@ pub fn find_name(name: &str, state: &str, high: &Dict, strict: bool) -> Vec<(Key
         }
     } else {
         for (nid, item) in high.iter() {
-            let Some(run) = item.get(state).and_then(Value::as_list) else { continue };
+            let Some(run) = item.get(state).and_then(Value::as_list) else {
+                continue;
+            };
             for arg in run {
                 let Some(d) = arg.as_dict() else { continue };
                 if d.len() != 1 {
@@ -215,7 +219,9 @@ pub fn reconcile_extend(high: &mut Dict, strict: bool) -> Vec<String> {
         })
         .unwrap_or_default();
     for ext_chunk in ext {
-        let Value::Dict(ext_chunk) = ext_chunk else { continue };
+        let Value::Dict(ext_chunk) = ext_chunk else {
+            continue;
+        };
         for (name_key, body) in ext_chunk.map {
             let Value::Dict(body) = body else { continue };
             let Some(state_type) = body.map.keys().find(|k| !starts_dunder(k)).map(key_str) else {
@@ -247,7 +253,9 @@ pub fn reconcile_extend(high: &mut Dict, strict: bool) -> Vec<String> {
                     continue;
                 }
             }
-            let Some(Value::Dict(target)) = high.map.get_mut(&name) else { continue };
+            let Some(Value::Dict(target)) = high.map.get_mut(&name) else {
+                continue;
+            };
             for (state, run) in body.map {
                 if starts_dunder(&state) {
                     continue;
@@ -256,7 +264,9 @@ pub fn reconcile_extend(high: &mut Dict, strict: bool) -> Vec<String> {
                     target.map.insert(state, run);
                     continue;
                 };
-                let Value::List(existing) = existing else { continue };
+                let Value::List(existing) = existing else {
+                    continue;
+                };
                 let run = match run {
                     Value::List(l) => l,
                     other => vec![other],
@@ -269,9 +279,10 @@ pub fn reconcile_extend(high: &mut Dict, strict: bool) -> Vec<String> {
                             update = true;
                             continue;
                         }
-                        if let (Some(argfirst), Some(valfirst)) =
-                            (first_key(&arg).cloned(), first_key(&existing[hind]).cloned())
-                        {
+                        if let (Some(argfirst), Some(valfirst)) = (
+                            first_key(&arg).cloned(),
+                            first_key(&existing[hind]).cloned(),
+                        ) {
                             if argfirst == valfirst {
                                 let af = key_str(&argfirst);
                                 if REQUISITE_KEYWORDS.contains(&af.as_str()) {
@@ -360,7 +371,9 @@ pub fn verify_high(high: &Dict) -> Vec<String> {
                 continue;
             }
             let Some(run) = run.as_list() else {
-                errors.push(format!("State '{name_s}' in SLS '{sls}' is not formed as a list"));
+                errors.push(format!(
+                    "State '{name_s}' in SLS '{sls}' is not formed as a list"
+                ));
                 continue;
             };
             let mut fun = 0;
@@ -378,14 +391,17 @@ pub fn verify_high(high: &Dict) -> Vec<String> {
                         }
                     }
                     Value::Dict(ad) => {
-                        let Some((argfirst, argval)) = ad.map.iter().next() else { continue };
+                        let Some((argfirst, argval)) = ad.map.iter().next() else {
+                            continue;
+                        };
                         let argfirst = key_str(argfirst);
                         if argfirst == "names" && argval.as_list().is_none() {
                             errors.push(format!(
                                 "The 'names' argument in state '{name_s}' in SLS '{sls}' needs to be formed as a list"
                             ));
                         }
-                        if ["require", "watch", "prereq", "onchanges"].contains(&argfirst.as_str()) {
+                        if ["require", "watch", "prereq", "onchanges"].contains(&argfirst.as_str())
+                        {
                             match argval.as_list() {
                                 None => errors.push(format!(
                                     "The {argfirst} statement in state '{name_s}' in SLS '{sls}' needs to be formed as a list"
@@ -451,7 +467,9 @@ pub fn verify_high(high: &Dict) -> Vec<String> {
                 if state_s == "require" || state_s == "watch" {
                     continue;
                 }
-                errors.push(format!("No function declared in state '{name_s}' in SLS '{sls}'"));
+                errors.push(format!(
+                    "No function declared in state '{name_s}' in SLS '{sls}'"
+                ));
             } else if fun > 1 {
                 let mut funs: Vec<String> = Vec::new();
                 if let Some((_, f)) = state_s.split_once('.') {
@@ -553,7 +571,9 @@ pub fn requisite_in(high: &mut Dict, disabled: &[String]) -> Vec<String> {
             let Some(run) = run.as_list() else { continue };
             for arg in run {
                 let Some(ad) = arg.as_dict() else { continue };
-                let Some((key, items)) = ad.map.iter().next() else { continue };
+                let Some((key, items)) = ad.map.iter().next() else {
+                    continue;
+                };
                 let key = key_str(key);
                 if !REQ_IN.contains(&key.as_str()) {
                     continue;
@@ -575,7 +595,16 @@ pub fn requisite_in(high: &mut Dict, disabled: &[String]) -> Vec<String> {
                             ));
                             req_state = req_state.split('.').next().unwrap_or("").to_string();
                         }
-                        add_extend(&mut extend, &name_key, &req_state, &rkey, &state, id, &env, &sls);
+                        add_extend(
+                            &mut extend,
+                            &name_key,
+                            &req_state,
+                            &rkey,
+                            &state,
+                            id,
+                            &env,
+                            &sls,
+                        );
                     }
                 }
                 if let Value::List(items) = items {
@@ -612,13 +641,18 @@ pub fn requisite_in(high: &mut Dict, disabled: &[String]) -> Vec<String> {
                         } else {
                             ind.clone()
                         };
-                        let Some((pstate, pname)) = first_entry(&ind) else { continue };
+                        let Some((pstate, pname)) = first_entry(&ind) else {
+                            continue;
+                        };
                         let mut pstate = key_str(pstate);
                         let pname_s = pname.to_py_str();
                         if pstate == "sls" {
                             hinges = find_sls_ids(&pname_s, &snapshot);
                         } else {
-                            hinges.push((Key::from_value(pname).unwrap_or(Key::None), pstate.clone()));
+                            hinges.push((
+                                Key::from_value(pname).unwrap_or(Key::None),
+                                pstate.clone(),
+                            ));
                         }
                         if pstate.contains('.') {
                             errors.push(format!(
@@ -635,22 +669,30 @@ pub fn requisite_in(high: &mut Dict, disabled: &[String]) -> Vec<String> {
                                     &mut extend,
                                     id,
                                     &state,
-                                    single("prerequired", Value::List(vec![single(&req_state, name.to_value())])),
+                                    single(
+                                        "prerequired",
+                                        Value::List(vec![single(&req_state, name.to_value())]),
+                                    ),
                                 );
                             }
                             if key == "prereq" {
-                                for (ext_id, rs) in find_name(&name_s, &req_state, &snapshot, true) {
+                                for (ext_id, rs) in find_name(&name_s, &req_state, &snapshot, true)
+                                {
                                     push_extend_arg(
                                         &mut extend,
                                         &ext_id,
                                         &rs,
-                                        single("prerequired", Value::List(vec![single(&state, id.to_value())])),
+                                        single(
+                                            "prerequired",
+                                            Value::List(vec![single(&state, id.to_value())]),
+                                        ),
                                     );
                                 }
                                 continue;
                             }
                             if key == "use_in" {
-                                for (ext_id, rs) in find_name(&name_s, &req_state, &snapshot, true) {
+                                for (ext_id, rs) in find_name(&name_s, &req_state, &snapshot, true)
+                                {
                                     let ext_args = state_args(&ext_id, &rs, &snapshot);
                                     let own = snapshot
                                         .map
@@ -677,7 +719,8 @@ pub fn requisite_in(high: &mut Dict, disabled: &[String]) -> Vec<String> {
                                 continue;
                             }
                             if key == "use" {
-                                for (ext_id, rs) in find_name(&name_s, &req_state, &snapshot, true) {
+                                for (ext_id, rs) in find_name(&name_s, &req_state, &snapshot, true)
+                                {
                                     let loc_args = state_args(id, &state, &snapshot);
                                     push_extend_placeholder(&mut extend, id, &state);
                                     let theirs = snapshot
@@ -702,7 +745,16 @@ pub fn requisite_in(high: &mut Dict, disabled: &[String]) -> Vec<String> {
                                 }
                                 continue;
                             }
-                            add_extend(&mut extend, &name, &req_state, &rkey, &state, id, &env, &sls);
+                            add_extend(
+                                &mut extend,
+                                &name,
+                                &req_state,
+                                &rkey,
+                                &state,
+                                id,
+                                &env,
+                                &sls,
+                            );
                         }
                     }
                 }
@@ -745,7 +797,9 @@ fn single_key(v: &Value) -> Option<String> {
 
 /// `apply_exclude`: removes excluded IDs and SLS (globs allowed) from the high data.
 pub fn apply_exclude(high: &mut Dict) {
-    let Some(exclude) = high.remove("__exclude__") else { return };
+    let Some(exclude) = high.remove("__exclude__") else {
+        return;
+    };
     let mut ex_sls: Vec<String> = Vec::new();
     let mut ex_id: Vec<String> = Vec::new();
     for exc in exclude.as_list().into_iter().flatten() {
@@ -983,7 +1037,10 @@ mod tests {
                 "first": {"__sls__": "a", "__env__": "base", "test": ["nop", {"order": "first"}]}}"#,
         );
         let chunks = compile(high, &[]).expect("compiles");
-        let names: Vec<String> = chunks.iter().map(|c| c.get("name").unwrap().to_py_str()).collect();
+        let names: Vec<String> = chunks
+            .iter()
+            .map(|c| c.get("name").unwrap().to_py_str())
+            .collect();
         assert_eq!(names, vec!["first", "b", "a"]);
         assert_eq!(chunks[1].get("order"), Some(&Value::Float(10000.0001)));
     }
@@ -995,7 +1052,10 @@ mod tests {
                 "b": {"__sls__": "s", "__env__": "base", "test": ["nop"]}}"#,
         );
         let chunks = compile(high, &[]).expect("compiles");
-        let b = chunks.iter().find(|c| c.get("__id__").unwrap().as_str() == Some("b")).unwrap();
+        let b = chunks
+            .iter()
+            .find(|c| c.get("__id__").unwrap().as_str() == Some("b"))
+            .unwrap();
         assert_eq!(
             b.get("require").map(|v| v.to_json()),
             Some(serde_json::json!([{"test": "a"}]))
@@ -1004,7 +1064,9 @@ mod tests {
 
     #[test]
     fn two_functions_is_an_error() {
-        let high = high_from_json(r#"{"a": {"__sls__": "s", "__env__": "base", "test": ["nop", "succeed_with_changes"]}}"#);
+        let high = high_from_json(
+            r#"{"a": {"__sls__": "s", "__env__": "base", "test": ["nop", "succeed_with_changes"]}}"#,
+        );
         let err = compile(high, &[]).expect_err("must fail");
         assert!(err[0].starts_with("Too many functions declared in state 'a' in SLS 's'"));
     }

@@ -82,7 +82,10 @@ pub fn merge(a: &Dict, b: &Dict, strategy: &str, renderer: &str, merge_lists: bo
         "none" => update(&mut out, b, false),
         "recurse" | "aggregate" => update(&mut out, b, merge_lists),
         other => {
-            tracing::warn!(strategy = other, "Unknown merging strategy, fallback to recurse.");
+            tracing::warn!(
+                strategy = other,
+                "Unknown merging strategy, fallback to recurse."
+            );
             update(&mut out, b, false);
         }
     }
@@ -106,8 +109,14 @@ mod tests {
         let b = d(serde_json::json!({"x": {"b": 2, "l": [2]}}));
         let m = merge(&a, &b, "smart", "jinja|yaml", false);
         assert_eq!(m.to_owned().map.len(), 2);
-        assert_eq!(Value::Dict(m).to_json(), serde_json::json!({"x": {"a": 1, "l": [2], "b": 2}, "y": 1}));
+        assert_eq!(
+            Value::Dict(m).to_json(),
+            serde_json::json!({"x": {"a": 1, "l": [2], "b": 2}, "y": 1})
+        );
         let m = merge(&a, &b, "recurse", "jinja|yaml", true);
-        assert_eq!(Value::Dict(m).to_json(), serde_json::json!({"x": {"a": 1, "l": [1, 2], "b": 2}, "y": 1}));
+        assert_eq!(
+            Value::Dict(m).to_json(),
+            serde_json::json!({"x": {"a": 1, "l": [1, 2], "b": 2}, "y": 1})
+        );
     }
 }

@@ -55,7 +55,9 @@ impl RootsFileClient {
     }
 
     fn walk(base: &Path, dir: &Path, files: bool, out: &mut Vec<String>) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in rd.flatten() {
             let p = entry.path();
             let is_dir = p.is_dir();
@@ -72,7 +74,9 @@ impl RootsFileClient {
     }
 
     fn list(&self, saltenv: &str, prefix: &str, files: bool) -> Vec<String> {
-        let Some(prefix) = safe_rel(prefix) else { return Vec::new() };
+        let Some(prefix) = safe_rel(prefix) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for root in self.dirs(saltenv) {
             Self::walk(root, root, files, &mut out);

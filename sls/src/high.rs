@@ -17,7 +17,9 @@ pub type Matches = IndexMap<String, Vec<String>>;
 pub fn list_states(files: &dyn FileClient, saltenv: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for f in files.list_files(saltenv, "") {
-        let Some(stem) = f.strip_suffix(".sls") else { continue };
+        let Some(stem) = f.strip_suffix(".sls") else {
+            continue;
+        };
         let name = stem.strip_suffix("/init").unwrap_or(stem).replace('/', ".");
         if !out.contains(&name) {
             out.push(name);
@@ -52,7 +54,12 @@ pub struct HighState<'a> {
 impl<'a> HighState<'a> {
     /// `base_context` holds `grains`, `pillar` and `opts`; `default_renderer` is the
     /// `renderer` option (`jinja|yaml`).
-    pub fn new(env: &'a JinjaEnv, base_context: Dict, default_renderer: &str, auto_order: bool) -> Self {
+    pub fn new(
+        env: &'a JinjaEnv,
+        base_context: Dict,
+        default_renderer: &str,
+        auto_order: bool,
+    ) -> Self {
         HighState {
             env,
             base_context,
@@ -122,7 +129,14 @@ impl<'a> HighState<'a> {
         };
         let text = self.env.files.read(saltenv, &tpl_path).unwrap_or_default();
         let ctx = self.context_for(sls, &tpl_path, saltenv);
-        let rendered = render::render_data(self.env, &self.default_renderer, &text, &tpl_path, saltenv, &ctx);
+        let rendered = render::render_data(
+            self.env,
+            &self.default_renderer,
+            &text,
+            &tpl_path,
+            saltenv,
+            &ctx,
+        );
         mods.insert(format!("{saltenv}:{sls}"));
         let data = match rendered {
             Ok(v) => v,
@@ -146,7 +160,9 @@ impl<'a> HighState<'a> {
                         include = l;
                     }
                 }
-                _ => errors.push(format!("Include Declaration in SLS {sls} is not formed as a list")),
+                _ => errors.push(format!(
+                    "Include Declaration in SLS {sls} is not formed as a list"
+                )),
             }
         }
         handle_extend(&mut state, sls, saltenv, &mut errors);
@@ -199,7 +215,8 @@ impl<'a> HighState<'a> {
             };
             if resolved_envs.len() == 1 || resolved_envs.iter().any(|e| e == saltenv) {
                 let avail = self.avail(saltenv);
-                let mut targets: Vec<String> = filter(&avail, &inc_sls).into_iter().cloned().collect();
+                let mut targets: Vec<String> =
+                    filter(&avail, &inc_sls).into_iter().cloned().collect();
                 if targets.is_empty() {
                     targets.push(inc_sls.clone());
                 }
@@ -293,7 +310,9 @@ impl<'a> HighState<'a> {
                     let avail = self.avail(saltenv);
                     filter(&avail, sls_match).into_iter().cloned().collect()
                 } else {
-                    all_errors.push(format!("No matching salt environment for environment '{saltenv}' found"));
+                    all_errors.push(format!(
+                        "No matching salt environment for environment '{saltenv}' found"
+                    ));
                     Vec::new()
                 };
                 if statefiles.is_empty() {
@@ -310,7 +329,9 @@ impl<'a> HighState<'a> {
                     let this_sls = format!("SLS {sls_match} in saltenv");
                     for e in errors.iter_mut() {
                         if e.contains("is not available") && e.contains(&this_sls) {
-                            *e = format!("No matching sls found for '{sls_match}' in env '{saltenv}'");
+                            *e = format!(
+                                "No matching sls found for '{sls_match}' in env '{saltenv}'"
+                            );
                         }
                     }
                     all_errors.extend(errors);
@@ -322,7 +343,13 @@ impl<'a> HighState<'a> {
     }
 }
 
-fn split_dotted_decls(body: &mut Dict, name: &str, sls: &str, errors: &mut Vec<String>, check_dups: bool) {
+fn split_dotted_decls(
+    body: &mut Dict,
+    name: &str,
+    sls: &str,
+    errors: &mut Vec<String>,
+    check_dups: bool,
+) {
     let keys: Vec<Key> = body.map.keys().cloned().collect();
     let mut skeys: Vec<String> = Vec::new();
     for key in keys {
@@ -385,14 +412,20 @@ fn handle_state_decls(state: &mut Dict, sls: &str, saltenv: &str, errors: &mut V
 
 /// `_handle_extend`: moves `extend:` into `__extend__`.
 fn handle_extend(state: &mut Dict, sls: &str, saltenv: &str, errors: &mut Vec<String>) {
-    let Some(ext) = state.remove("extend") else { return };
+    let Some(ext) = state.remove("extend") else {
+        return;
+    };
     let Value::Dict(mut ext) = ext else {
-        errors.push(format!("Extension value in SLS '{sls}' is not a dictionary"));
+        errors.push(format!(
+            "Extension value in SLS '{sls}' is not a dictionary"
+        ));
         return;
     };
     for (name, body) in ext.map.iter_mut() {
         let Value::Dict(bd) = body else {
-            errors.push(format!("Extension name '{name}' in SLS '{sls}' is not a dictionary"));
+            errors.push(format!(
+                "Extension name '{name}' in SLS '{sls}' is not a dictionary"
+            ));
             continue;
         };
         if !bd.contains_key("__sls__") {
@@ -414,11 +447,15 @@ fn handle_extend(state: &mut Dict, sls: &str, saltenv: &str, errors: &mut Vec<St
 
 /// `_handle_exclude`: moves `exclude:` into `__exclude__`.
 fn handle_exclude(state: &mut Dict, sls: &str, errors: &mut Vec<String>) {
-    let Some(exc) = state.remove("exclude") else { return };
+    let Some(exc) = state.remove("exclude") else {
+        return;
+    };
     let items = match exc {
         Value::List(l) => l,
         other => {
-            errors.push(format!("Exclude Declaration in SLS {sls} is not formed as a list"));
+            errors.push(format!(
+                "Exclude Declaration in SLS {sls} is not formed as a list"
+            ));
             vec![other]
         }
     };
@@ -462,7 +499,9 @@ pub fn merge_included_states(highstate: &mut Dict, mut state: Dict, errors: &mut
 }
 
 fn clean_duplicate_extends(highstate: &mut Dict) {
-    let Some(Value::List(exts)) = highstate.get_mut("__extend__") else { return };
+    let Some(Value::List(exts)) = highstate.get_mut("__extend__") else {
+        return;
+    };
     let mut seen: Vec<(Key, Value)> = Vec::new();
     for ext in exts.iter() {
         if let Value::Dict(d) = ext {

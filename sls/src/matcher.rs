@@ -31,10 +31,13 @@ pub fn traverse<'a>(data: &'a Value, key: &str, delimiter: &str) -> Option<&'a V
     for each in key.split(delimiter) {
         match ptr {
             Value::List(items) => {
-                let embedded = items
-                    .iter()
-                    .filter_map(Value::as_dict)
-                    .find_map(|d| d.get(each).or_else(|| each.parse::<i64>().ok().and_then(|i| d.map.get(&rsalt_data::Key::Int(i)))));
+                let embedded = items.iter().filter_map(Value::as_dict).find_map(|d| {
+                    d.get(each).or_else(|| {
+                        each.parse::<i64>()
+                            .ok()
+                            .and_then(|i| d.map.get(&rsalt_data::Key::Int(i)))
+                    })
+                });
                 match embedded {
                     Some(v) => ptr = v,
                     None => {
@@ -114,7 +117,10 @@ pub fn subdict_match(data: &Value, expr: &str, delimiter: &str, regex: bool, exa
         let (matchstr, found) = if key == "*" {
             (expr.to_string(), Some(data))
         } else {
-            (splits[idx..].join(delimiter), traverse(data, &key, delimiter))
+            (
+                splits[idx..].join(delimiter),
+                traverse(data, &key, delimiter),
+            )
         };
         let Some(found) = found else { continue };
         match found {
@@ -190,42 +196,57 @@ pub fn ipcidr_match(tgt: &str, t: &MatchTarget<'_>) -> bool {
         Some((n, p)) => (n, p.parse::<u32>().ok()),
         None => (tgt, None),
     };
-    let Ok(net) = net.parse::<IpAddr>() else { return false };
+    let Ok(net) = net.parse::<IpAddr>() else {
+        return false;
+    };
     let key = if net.is_ipv4() { "ipv4" } else { "ipv6" };
-    let Some(addrs) = t.grains.get(key).and_then(Value::as_list) else { return false };
-    addrs.iter().filter_map(|a| a.as_str()?.parse::<IpAddr>().ok()).any(|a| match (a, net) {
-        (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let p = prefix.unwrap_or(32).min(32);
-            let mask = if p == 0 { 0 } else { u32::MAX << (32 - p) };
-            u32::from(a) & mask == u32::from(n) & mask
-        }
-        (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let p = prefix.unwrap_or(128).min(128);
-            let mask = if p == 0 { 0 } else { u128::MAX << (128 - p) };
-            u128::from(a) & mask == u128::from(n) & mask
-        }
-        _ => false,
-    })
+    let Some(addrs) = t.grains.get(key).and_then(Value::as_list) else {
+        return false;
+    };
+    addrs
+        .iter()
+        .filter_map(|a| a.as_str()?.parse::<IpAddr>().ok())
+        .any(|a| match (a, net) {
+            (IpAddr::V4(a), IpAddr::V4(n)) => {
+                let p = prefix.unwrap_or(32).min(32);
+                let mask = if p == 0 { 0 } else { u32::MAX << (32 - p) };
+                u32::from(a) & mask == u32::from(n) & mask
+            }
+            (IpAddr::V6(a), IpAddr::V6(n)) => {
+                let p = prefix.unwrap_or(128).min(128);
+                let mask = if p == 0 { 0 } else { u128::MAX << (128 - p) };
+                u128::from(a) & mask == u128::from(n) & mask
+            }
+            _ => false,
+        })
 }
 
 /// `nodegroup_comp`: expands a nodegroup into compound words (nested `N@` allowed).
 pub fn nodegroup_words(name: &str, nodegroups: &Dict, skip: &mut Vec<String>) -> Vec<String> {
     if skip.iter().any(|s| s == name) {
-        tracing::error!(nodegroup = name, "Failed nodegroup expansion: illegal nested nodegroup.");
+        tracing::error!(
+            nodegroup = name,
+            "Failed nodegroup expansion: illegal nested nodegroup."
+        );
         return Vec::new();
     }
     let words: Vec<String> = match nodegroups.get(name) {
         Some(Value::Str(s)) => s.split_whitespace().map(String::from).collect(),
         Some(Value::List(l)) => l.iter().map(Value::to_py_str).collect(),
         _ => {
-            tracing::error!(nodegroup = name, "Failed nodegroup expansion: unknown nodegroup.");
+            tracing::error!(
+                nodegroup = name,
+                "Failed nodegroup expansion: unknown nodegroup."
+            );
             return Vec::new();
         }
     };
     skip.push(name.to_string());
     let mut out = vec!["(".to_string()];
     let list_form = matches!(nodegroups.get(name), Some(Value::List(_)))
-        && !words.iter().any(|w| w.contains('@') || ["and", "or", "not", "(", ")"].contains(&w.as_str()));
+        && !words
+            .iter()
+            .any(|w| w.contains('@') || ["and", "or", "not", "(", ")"].contains(&w.as_str()));
     if list_form {
         // A plain list of minion ids is a list match.
         out.push(format!("L@{}", words.join(",")));
@@ -388,7 +409,8 @@ pub fn match_by(kind: &str, tgt: &Value, t: &MatchTarget<'_>) -> bool {
         "nodegroup" => {
             let mut skip = Vec::new();
             let words = nodegroup_words(&s, t.nodegroups, &mut skip);
-            !words.is_empty() && compound_match(&Value::List(words.into_iter().map(Value::Str).collect()), t)
+            !words.is_empty()
+                && compound_match(&Value::List(words.into_iter().map(Value::Str).collect()), t)
         }
         other => {
             tracing::error!(matcher = other, "Unknown matcher.");
@@ -427,20 +449,33 @@ mod tests {
     fn compound_and_grains() {
         let g = grains();
         let p = Dict::new();
-        let ng = match Value::from_json(&serde_json::json!({"webs": "web*", "nested": "N@webs and G@os:Debian"})) {
+        let ng = match Value::from_json(
+            &serde_json::json!({"webs": "web*", "nested": "N@webs and G@os:Debian"}),
+        ) {
             Value::Dict(d) => d,
             _ => unreachable!(),
         };
-        let t = MatchTarget { id: "web1", grains: &g, pillar: &p, nodegroups: &ng };
+        let t = MatchTarget {
+            id: "web1",
+            grains: &g,
+            pillar: &p,
+            nodegroups: &ng,
+        };
         assert!(compound_match(&"G@os:Debian and web*".into(), &t));
         assert!(!compound_match(&"G@os:RedHat or db*".into(), &t));
         assert!(compound_match(&"not G@os:RedHat".into(), &t));
-        assert!(compound_match(&"( E@web\\d or L@x,y ) and G@roles:api".into(), &t));
+        assert!(compound_match(
+            &"( E@web\\d or L@x,y ) and G@roles:api".into(),
+            &t
+        ));
         assert!(compound_match(&"G@nested:a:b:c".into(), &t));
         assert!(compound_match(&"S@10.0.0.0/24".into(), &t));
         assert!(compound_match(&"N@nested".into(), &t));
         assert!(match_by("nodegroup", &"webs".into(), &t));
         assert!(!compound_match(&"and web1".into(), &t));
-        assert!(grain_match("os:deb*", ":", false, &t), "grain matching is case-insensitive glob");
+        assert!(
+            grain_match("os:deb*", ":", false, &t),
+            "grain matching is case-insensitive glob"
+        );
     }
 }

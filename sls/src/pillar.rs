@@ -90,9 +90,18 @@ pub fn compile_pillar(
             tctx.map.insert(k.clone(), v.clone());
         }
         tctx.insert("saltenv", Value::from(e.as_str()));
-        match render::render_data(hs.jinja_env(), &opts.renderer, &text, &opts.state_top, e, &tctx) {
+        match render::render_data(
+            hs.jinja_env(),
+            &opts.renderer,
+            &text,
+            &opts.state_top,
+            e,
+            &tctx,
+        ) {
             Ok(v) => tops.entry(e.clone()).or_default().push(v),
-            Err(err) => errors.push(format!("Rendering Primary Top file failed, render error:\n{err}")),
+            Err(err) => errors.push(format!(
+                "Rendering Primary Top file failed, render error:\n{err}"
+            )),
         }
     }
     // merge_tops (pillar flavour): order by `order`, keep match dicts then sls names.
@@ -146,7 +155,12 @@ pub fn compile_pillar(
     }
     // top_matches
     let empty = Dict::new();
-    let mt = MatchTarget { id: target_id, grains, pillar: &empty, nodegroups };
+    let mt = MatchTarget {
+        id: target_id,
+        grains,
+        pillar: &empty,
+        nodegroups,
+    };
     let mut matches: IndexMap<String, Vec<String>> = IndexMap::new();
     for (saltenv, body) in &top {
         if let Some(pe) = &opts.pillarenv {
@@ -184,18 +198,42 @@ pub fn compile_pillar(
         }
         let mut mods: IndexMap<String, Option<Value>> = IndexMap::new();
         for sls in pstatefiles {
-            let (pstate, errs) = render_pstate(&hs, opts, &ctx, &sls, saltenv, &avail, &mut mods, &Dict::new());
+            let (pstate, errs) = render_pstate(
+                &hs,
+                opts,
+                &ctx,
+                &sls,
+                saltenv,
+                &avail,
+                &mut mods,
+                &Dict::new(),
+            );
             errors.extend(errs);
             if let Some(Value::Dict(p)) = pstate {
-                pillar = merge(&pillar, &p, &opts.merge_strategy, &opts.renderer, opts.merge_lists);
+                pillar = merge(
+                    &pillar,
+                    &p,
+                    &opts.merge_strategy,
+                    &opts.renderer,
+                    opts.merge_lists,
+                );
             }
         }
     }
     if !errors.is_empty() {
-        pillar.insert("_errors", Value::List(errors.into_iter().map(Value::Str).collect()));
+        pillar.insert(
+            "_errors",
+            Value::List(errors.into_iter().map(Value::Str).collect()),
+        );
     }
     if !pillar_override.is_empty() {
-        pillar = merge(&pillar, pillar_override, &opts.merge_strategy, &opts.renderer, opts.merge_lists);
+        pillar = merge(
+            &pillar,
+            pillar_override,
+            &opts.merge_strategy,
+            &opts.renderer,
+            opts.merge_lists,
+        );
     }
     pillar
 }
@@ -229,20 +267,25 @@ fn render_pstate(
     }
     sctx.insert("saltenv", Value::from(saltenv));
     sctx.insert("sls", Value::from(sls));
-    let mut state = match render::render_data(hs.jinja_env(), &opts.renderer, &text, &path, saltenv, &sctx) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            tracing::error!(sls, error = %e, "Pillar SLS failed to render.");
-            if opts.safe_render_error {
-                errors.push(format!("Rendering SLS '{sls}' failed. Please see master log for details."));
-            } else {
-                errors.push(format!("Rendering SLS '{sls}' failed, render error:\n{e}"));
+    let mut state =
+        match render::render_data(hs.jinja_env(), &opts.renderer, &text, &path, saltenv, &sctx) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::error!(sls, error = %e, "Pillar SLS failed to render.");
+                if opts.safe_render_error {
+                    errors.push(format!(
+                        "Rendering SLS '{sls}' failed. Please see master log for details."
+                    ));
+                } else {
+                    errors.push(format!("Rendering SLS '{sls}' failed, render error:\n{e}"));
+                }
+                None
             }
-            None
-        }
-    };
+        };
     mods.insert(sls.to_string(), state.clone());
-    let Some(st) = state.as_mut() else { return (None, errors) };
+    let Some(st) = state.as_mut() else {
+        return (None, errors);
+    };
     if !st.truthy() {
         return (state, errors);
     }
@@ -250,9 +293,13 @@ fn render_pstate(
         errors.push(format!("SLS '{sls}' does not render to a dictionary"));
         return (state, errors);
     };
-    let Some(include) = sd.remove("include") else { return (state, errors) };
+    let Some(include) = sd.remove("include") else {
+        return (state, errors);
+    };
     let Value::List(include) = include else {
-        errors.push(format!("Include Declaration in SLS '{sls}' is not formed as a list"));
+        errors.push(format!(
+            "Include Declaration in SLS '{sls}' is not formed as a list"
+        ));
         return (state, errors);
     };
     let mut include_states: Vec<Value> = Vec::new();
@@ -262,7 +309,10 @@ fn render_pstate(
             Value::Dict(d) => match d.map.iter().next() {
                 Some((k, v)) => (
                     k.to_string(),
-                    v.get("defaults").and_then(Value::as_dict).cloned().unwrap_or_default(),
+                    v.get("defaults")
+                        .and_then(Value::as_dict)
+                        .cloned()
+                        .unwrap_or_default(),
                     v.get("key").map(Value::to_py_str),
                 ),
                 None => continue,
@@ -270,7 +320,10 @@ fn render_pstate(
             other => (other.to_py_str(), Dict::new(), None),
         };
         let mut matched: Vec<String> =
-            filter(avail, &sub_sls.trim_start_matches('.').replace('/', ".")).into_iter().cloned().collect();
+            filter(avail, &sub_sls.trim_start_matches('.').replace('/', "."))
+                .into_iter()
+                .cloned()
+                .collect();
         if let Some(rest) = sub_sls.strip_prefix('.') {
             let mut parts: Vec<String> = sls.split('.').map(String::from).collect();
             if !is_init {
@@ -287,7 +340,8 @@ fn render_pstate(
             let nstate = if let Some(done) = mods.get(&m) {
                 done.clone()
             } else {
-                let (n, errs) = render_pstate(hs, opts, ctx, &m, saltenv, avail, mods, &sub_defaults);
+                let (n, errs) =
+                    render_pstate(hs, opts, ctx, &m, saltenv, avail, mods, &sub_defaults);
                 errors.extend(errs);
                 n
             };
@@ -301,7 +355,13 @@ fn render_pstate(
                 }
                 if opts.includes_override_sls {
                     if let (Some(Value::Dict(o)), Value::Dict(nd)) = (own.as_ref(), &n) {
-                        own = Some(Value::Dict(merge(o, nd, &opts.merge_strategy, &opts.renderer, opts.merge_lists)));
+                        own = Some(Value::Dict(merge(
+                            o,
+                            nd,
+                            &opts.merge_strategy,
+                            &opts.renderer,
+                            opts.merge_lists,
+                        )));
                     }
                 } else {
                     include_states.push(n);
@@ -319,12 +379,15 @@ fn render_pstate(
     for s in include_states {
         merged = Some(match (merged, s) {
             (None, s) => s,
-            (Some(Value::Dict(a)), Value::Dict(b)) => {
-                Value::Dict(merge(&a, &b, &opts.merge_strategy, &opts.renderer, opts.merge_lists))
-            }
+            (Some(Value::Dict(a)), Value::Dict(b)) => Value::Dict(merge(
+                &a,
+                &b,
+                &opts.merge_strategy,
+                &opts.renderer,
+                opts.merge_lists,
+            )),
             (Some(a), _) => a,
         });
     }
     (merged, errors)
 }
-

@@ -25,7 +25,14 @@ pub fn path_context(sls: Option<&str>, tpl_path: &str) -> Dict {
         };
         ctx.insert("tplpath", Value::from(tpl_path));
         ctx.insert("tplfile", Value::from(template));
-        ctx.insert("tpldir", Value::from(if slspath.is_empty() { ".".to_string() } else { slspath.clone() }));
+        ctx.insert(
+            "tpldir",
+            Value::from(if slspath.is_empty() {
+                ".".to_string()
+            } else {
+                slspath.clone()
+            }),
+        );
         ctx.insert("tpldot", Value::from(slspath.replace('/', ".")));
     }
     ctx.insert("slspath", Value::from(slspath.clone()));

@@ -59,7 +59,10 @@ impl HighState<'_> {
             .cloned()
             .collect();
         if !env_order.is_empty() && !client_envs.is_empty() {
-            return env_order.into_iter().filter(|e| client_envs.contains(e)).collect();
+            return env_order
+                .into_iter()
+                .filter(|e| client_envs.contains(e))
+                .collect();
         }
         if !env_order.is_empty() {
             return env_order;
@@ -74,14 +77,25 @@ impl HighState<'_> {
     }
 
     fn render_top(&self, saltenv: &str, path: &str) -> Result<Value, String> {
-        let text = self.jinja_env().files.read(saltenv, path).unwrap_or_default();
+        let text = self
+            .jinja_env()
+            .files
+            .read(saltenv, path)
+            .unwrap_or_default();
         let mut ctx = crate::slsctx::path_context(None, path);
         for (k, v) in self.base_context().iter() {
             ctx.map.insert(k.clone(), v.clone());
         }
         ctx.insert("saltenv", Value::from(saltenv));
-        render::render_data(self.jinja_env(), self.default_renderer(), &text, path, saltenv, &ctx)
-            .map_err(|e| e.to_string())
+        render::render_data(
+            self.jinja_env(),
+            self.default_renderer(),
+            &text,
+            path,
+            saltenv,
+            &ctx,
+        )
+        .map_err(|e| e.to_string())
     }
 
     /// `get_tops`: renders the top file of each environment (and top includes).
@@ -127,7 +141,9 @@ impl HighState<'_> {
                     if done.get(&env).is_some_and(|d| d.contains(sls)) {
                         continue;
                     }
-                    if let Some((path, _)) = crate::high::find_sls(self.jinja_env().files.as_ref(), &env, sls) {
+                    if let Some((path, _)) =
+                        crate::high::find_sls(self.jinja_env().files.as_ref(), &env, sls)
+                    {
                         let t = self.render_top(&env, &path)?;
                         tops.entry(env.clone()).or_default().push(t);
                     }
@@ -139,7 +155,11 @@ impl HighState<'_> {
     }
 }
 
-fn add_targets(top: &mut IndexMap<String, Dict>, saltenv: &str, targets: &Value) -> Result<(), String> {
+fn add_targets(
+    top: &mut IndexMap<String, Dict>,
+    saltenv: &str,
+    targets: &Value,
+) -> Result<(), String> {
     let Some(td) = targets.as_dict() else {
         return Err("Unable to render top file. No targets found.".into());
     };
@@ -231,7 +251,10 @@ pub fn merge_tops(mut tops: Tops, opts: &TopOptions) -> Result<IndexMap<String, 
         }
         other => {
             if other != "merge" {
-                tracing::warn!(strategy = other, "Invalid top_file_merging_strategy, falling back to 'merge'.");
+                tracing::warn!(
+                    strategy = other,
+                    "Invalid top_file_merging_strategy, falling back to 'merge'."
+                );
             }
             let base = tops.shift_remove("base").unwrap_or_default();
             for ctop in &base {
@@ -313,7 +336,14 @@ pub fn top_matches(
             }
         }
         for (tgt, data) in body.iter() {
-            filter_matches(saltenv, &tgt.to_value(), data, target, known_envs, &mut matches);
+            filter_matches(
+                saltenv,
+                &tgt.to_value(),
+                data,
+                target,
+                known_envs,
+                &mut matches,
+            );
         }
     }
     matches

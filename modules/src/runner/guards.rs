@@ -11,7 +11,16 @@ fn cmd_opts(ctx: &RunContext, low: &Dict) -> Dict {
         None => Vec::new(),
     };
     let mut o = Dict::new();
-    for k in ["cwd", "root", "runas", "env", "prepend_path", "umask", "timeout", "success_retcodes"] {
+    for k in [
+        "cwd",
+        "root",
+        "runas",
+        "env",
+        "prepend_path",
+        "umask",
+        "timeout",
+        "success_retcodes",
+    ] {
         if !exclude.iter().any(|e| e == k) {
             if let Some(v) = low.get(k) {
                 o.insert(k, v.clone());
@@ -49,7 +58,9 @@ fn run_function(ctx: &RunContext, entry: &Dict) -> Value {
         Some(other) => vec![other],
         None => Vec::new(),
     };
-    ctx.caller.call(&fun, args, kw).unwrap_or(Value::Bool(false))
+    ctx.caller
+        .call(&fun, args, kw)
+        .unwrap_or(Value::Bool(false))
 }
 
 fn as_list(v: &Value) -> Vec<Value> {
@@ -127,11 +138,20 @@ fn check_onlyif(ctx: &RunContext, entries: &[Value], opts: &Dict) -> (bool, Stri
             }
             Value::Dict(d) => {
                 if !d.contains_key("fun") {
-                    return (result, format!("no `fun` argument in onlyif: {}", rsalt_data::repr::repr(entry)), skip_watch);
+                    return (
+                        result,
+                        format!(
+                            "no `fun` argument in onlyif: {}",
+                            rsalt_data::repr::repr(entry)
+                        ),
+                        skip_watch,
+                    );
                 }
                 let mut r = run_function(ctx, d);
                 if let Some(gr) = d.get("get_return") {
-                    r = rsalt_sls::matcher::traverse(&r, &gr.to_py_str(), ":").cloned().unwrap_or_default();
+                    r = rsalt_sls::matcher::traverse(&r, &gr.to_py_str(), ":")
+                        .cloned()
+                        .unwrap_or_default();
                 }
                 if !r.truthy() {
                     skip_watch = Some(true);
@@ -140,7 +160,13 @@ fn check_onlyif(ctx: &RunContext, entries: &[Value], opts: &Dict) -> (bool, Stri
                 result = false;
                 comment = "onlyif condition is true".into();
             }
-            _ => return (false, "onlyif execution failed, bad type passed".into(), skip_watch),
+            _ => {
+                return (
+                    false,
+                    "onlyif execution failed, bad type passed".into(),
+                    skip_watch,
+                )
+            }
         }
     }
     (result, comment, skip_watch)
@@ -164,11 +190,20 @@ fn check_unless(ctx: &RunContext, entries: &[Value], opts: &Dict) -> (bool, Stri
             }
             Value::Dict(d) => {
                 if !d.contains_key("fun") {
-                    return (result, format!("no `fun` argument in unless: {}", rsalt_data::repr::repr(entry)), skip_watch);
+                    return (
+                        result,
+                        format!(
+                            "no `fun` argument in unless: {}",
+                            rsalt_data::repr::repr(entry)
+                        ),
+                        skip_watch,
+                    );
                 }
                 let mut r = run_function(ctx, d);
                 if let Some(gr) = d.get("get_return") {
-                    r = rsalt_sls::matcher::traverse(&r, &gr.to_py_str(), ":").cloned().unwrap_or_default();
+                    r = rsalt_sls::matcher::traverse(&r, &gr.to_py_str(), ":")
+                        .cloned()
+                        .unwrap_or_default();
                 }
                 if r.truthy() {
                     result = true;
@@ -189,8 +224,13 @@ fn check_unless(ctx: &RunContext, entries: &[Value], opts: &Dict) -> (bool, Stri
 
 fn check_creates(creates: &Value) -> (bool, String, Option<bool>) {
     match creates {
-        Value::Str(p) if std::path::Path::new(p).exists() => (true, format!("{p} exists"), Some(true)),
-        Value::List(l) if l.iter().all(|p| std::path::Path::new(&p.to_py_str()).exists()) => {
+        Value::Str(p) if std::path::Path::new(p).exists() => {
+            (true, format!("{p} exists"), Some(true))
+        }
+        Value::List(l)
+            if l.iter()
+                .all(|p| std::path::Path::new(&p.to_py_str()).exists()) =>
+        {
             (true, "All files in creates exist".into(), Some(true))
         }
         _ => (false, "Creates files not found".into(), None),
@@ -211,10 +251,16 @@ pub(super) fn run_check_cmd(ctx: &RunContext, low: &Dict) -> Dict {
     for entry in as_list(low.get("check_cmd").unwrap_or(&Value::None)) {
         let rc = retcode(ctx, &entry.to_py_str(), &opts, 1);
         if rc == 0 && ret.get("result") == Some(&Value::Bool(false)) {
-            ret.insert("comment", Value::from("check_cmd determined the state succeeded"));
+            ret.insert(
+                "comment",
+                Value::from("check_cmd determined the state succeeded"),
+            );
             ret.insert("result", Value::Bool(true));
         } else if rc != 0 {
-            ret.insert("comment", Value::from("check_cmd determined the state failed"));
+            ret.insert(
+                "comment",
+                Value::from("check_cmd determined the state failed"),
+            );
             ret.insert("result", Value::Bool(false));
             return ret;
         }
@@ -232,7 +278,12 @@ pub(super) struct Retry {
 
 /// `verify_retry_data`: `retry: True` or a dict with attempts/until/interval/splay.
 pub(super) fn retry_data(low: &Dict) -> Option<Retry> {
-    let mut r = Retry { attempts: 2, until: true, interval: 30, splay: 0 };
+    let mut r = Retry {
+        attempts: 2,
+        until: true,
+        interval: 30,
+        splay: 0,
+    };
     match low.get("retry")? {
         Value::Bool(true) => Some(r),
         Value::Dict(d) => {

@@ -70,7 +70,10 @@ impl StateRunner<'_> {
         running: &Dict,
         pre: bool,
     ) -> Result<(Status, Vec<(String, Vec<usize>)>), Vec<String>> {
-        let state = chunks[idx].get("state").map(Value::to_py_str).unwrap_or_default();
+        let state = chunks[idx]
+            .get("state")
+            .map(Value::to_py_str)
+            .unwrap_or_default();
         let has_mod_watch = self.has_mod_watch(&state);
         let low = &mut chunks[idx];
         let mut present = false;
@@ -89,7 +92,14 @@ impl StateRunner<'_> {
             }
         }
         for k in [
-            "require", "require_any", "prerequired", "prereq", "onfail", "onfail_any", "onfail_all", "onchanges",
+            "require",
+            "require_any",
+            "prerequired",
+            "prereq",
+            "onfail",
+            "onfail_any",
+            "onfail_all",
+            "onchanges",
             "onchanges_any",
         ] {
             if low.contains_key(k) {
@@ -103,24 +113,35 @@ impl StateRunner<'_> {
         if pre {
             types.push("prerequired");
         }
-        let mut reqs: Vec<(String, Vec<usize>)> = types.iter().map(|t| (t.to_string(), Vec::new())).collect();
+        let mut reqs: Vec<(String, Vec<usize>)> =
+            types.iter().map(|t| (t.to_string(), Vec::new())).collect();
         let low = chunks[idx].clone();
         for (ri, r_state) in types.iter().enumerate() {
-            let Some(list) = low.get(r_state) else { continue };
+            let Some(list) = low.get(r_state) else {
+                continue;
+            };
             if list.is_none() {
                 continue;
             }
             if self.disabled_requisites.iter().any(|d| d == r_state) {
-                tracing::warn!(requisite = r_state, "The requisite has been disabled, ignoring.");
+                tracing::warn!(
+                    requisite = r_state,
+                    "The requisite has been disabled, ignoring."
+                );
                 continue;
             }
             for req in list.as_list().cloned().unwrap_or_default() {
-                let Some((req_key, req_val)) = trim_req(&req) else { continue };
+                let Some((req_key, req_val)) = trim_req(&req) else {
+                    continue;
+                };
                 let Some(req_val) = req_val else { continue };
                 let mut found = false;
                 for (ci, chunk) in chunks.iter().enumerate() {
                     if req_key == "sls" {
-                        let sls = chunk.get("__sls__").map(Value::to_py_str).unwrap_or_default();
+                        let sls = chunk
+                            .get("__sls__")
+                            .map(Value::to_py_str)
+                            .unwrap_or_default();
                         let included = chunk
                             .get("__sls_included_from__")
                             .and_then(Value::as_list)
@@ -132,7 +153,10 @@ impl StateRunner<'_> {
                         continue;
                     }
                     let name = chunk.get("name").map(Value::to_py_str).unwrap_or_default();
-                    let id = chunk.get("__id__").map(Value::to_py_str).unwrap_or_default();
+                    let id = chunk
+                        .get("__id__")
+                        .map(Value::to_py_str)
+                        .unwrap_or_default();
                     if fnmatch(&name, &req_val) || fnmatch(&id, &req_val) {
                         let st = chunk.get("state").map(Value::to_py_str).unwrap_or_default();
                         if req_key == "id" || st == req_key {
@@ -157,7 +181,11 @@ impl StateRunner<'_> {
             let use_pre = r_state.starts_with("prereq") && !r_state.starts_with("prerequired");
             for ci in idxs {
                 let tag = gen_tag(&chunks[*ci]);
-                let run = if use_pre { self.pre.get(&tag) } else { running.get(&tag) };
+                let run = if use_pre {
+                    self.pre.get(&tag)
+                } else {
+                    running.get(&tag)
+                };
                 let Some(run) = run else {
                     add(&mut req_stats, "unmet");
                     continue;
@@ -174,7 +202,10 @@ impl StateRunner<'_> {
                 }
                 let changed = run.get("changes").is_some_and(Value::truthy);
                 if r_state.starts_with("onchanges") {
-                    add(&mut req_stats, if changed { "onchangesmet" } else { "onchanges" });
+                    add(
+                        &mut req_stats,
+                        if changed { "onchangesmet" } else { "onchanges" },
+                    );
                     continue;
                 }
                 if r_state.starts_with("watch") && changed {
@@ -206,7 +237,10 @@ impl StateRunner<'_> {
                     remove(&mut req_stats, "onfail");
                 }
             }
-            if r_state.ends_with("_all") && req_stats.contains(&"onfail") && req_stats.contains(&"met") {
+            if r_state.ends_with("_all")
+                && req_stats.contains(&"onfail")
+                && req_stats.contains(&"met")
+            {
                 remove(&mut req_stats, "met");
             }
             for s in req_stats {
