@@ -38,9 +38,14 @@ fn bench() {
     }
     let dir = jinja_common::inputs().join("c004");
     let env = JinjaEnv {
-        files: Arc::new(RootsFileClient::new(vec![("base".into(), vec![dir.join("salt")])])),
+        files: Arc::new(RootsFileClient::new(vec![(
+            "base".into(),
+            vec![dir.join("salt")],
+        )])),
         caller: Arc::new(TestCaller {
-            grains: jinja_common::decode(&serde_json::json!({"__kind__": "dict", "items": [["os_family", "Debian"], ["num_cpus", 4], ["sandbox", "/S"]]})),
+            grains: jinja_common::decode(
+                &serde_json::json!({"__kind__": "dict", "items": [["os_family", "Debian"], ["num_cpus", 4], ["sandbox", "/S"]]}),
+            ),
             pillar: Value::dict(),
             opts: Value::dict(),
         }),

@@ -196,7 +196,11 @@ fn build_env(env: &JinjaEnv, saltenv: &str) -> Environment<'static> {
                 }
             } else {
                 let d = dirname(name);
-                *cur = Some(if d.is_empty() { ".".into() } else { d.to_string() });
+                *cur = Some(if d.is_empty() {
+                    ".".into()
+                } else {
+                    d.to_string()
+                });
                 Cow::Borrowed(name)
             }
         })
@@ -421,9 +425,16 @@ pub fn render(
     context: &Dict,
 ) -> Result<String, SlsError> {
     let newline = source.ends_with('\n');
-    let tpldir = context.get("tpldir").and_then(Value::as_str).map(str::to_string);
+    let tpldir = context
+        .get("tpldir")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let menv = cached_env(env, saltenv);
-    let main = if tpl_path.is_empty() { "<template>" } else { tpl_path };
+    let main = if tpl_path.is_empty() {
+        "<template>"
+    } else {
+        tpl_path
+    };
     let mut h = std::collections::hash_map::DefaultHasher::new();
     source.hash(&mut h);
     let cache_name = format!("{main}{MAIN_SEP}{:016x}", h.finish());

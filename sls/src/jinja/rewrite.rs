@@ -759,29 +759,37 @@ mod unit {
     fn rewrites_literals_and_ops() {
         assert_eq!(
             rewrite("{{ '%s-%s' % (a, b) }}"),
-            "{{ __pymod('%s-%s', (a, b)) }}"
+            "{{ __pymod('%s-%s' , (a, b)) }}"
         );
         assert_eq!(
             rewrite("{% set x = {'a': [1]} %}"),
             "{% set x = __dict({'a': __list([1])}) %}"
         );
-        assert_eq!(rewrite("{{ a ~ b ~ 'c' }}"), "{{ __cat(a, b, 'c') }}");
+        assert_eq!(rewrite("{{ a ~ b ~ 'c' }}"), "{{ __cat(a , b , 'c') }}");
         assert_eq!(
             rewrite("{% for k, v in d.items() if v %}x{% endfor %}"),
             "{% for k, v in d.items() if v %}x{% endfor %}"
         );
         assert_eq!(
             rewrite("{% import_yaml 'a.yaml' as a %}\n"),
-            "{% set a = __import_yaml( 'a.yaml') %}\n"
+            "{% set a = __import_yaml( 'a.yaml')   %}\n"
         );
         assert_eq!(
             rewrite("{% load_yaml as x -%}\na: 1\n{% endload %}"),
-            "{% set x -%}\na: 1\n{% endset %}{% set x = __load_yaml(x) %}"
+            "{% set x   -%}\na: 1\n{% endset %}{% set x = __load_yaml(x) %}"
         );
         assert_eq!(
             rewrite("{{ x is divisibleby 2 }}"),
             "{{ x is divisibleby 2 }}"
         );
-        assert_eq!(rewrite("{{ a * b % c }}"), "{{ __pymod(a * b, c) }}");
+        assert_eq!(rewrite("{{ a * b % c }}"), "{{ __pymod(a * b , c) }}");
+        // line structure is kept
+        let src = "{{ {\n'a': 1} ~\n x }}\n{% set y = [\n1] %}";
+        assert_eq!(
+            rewrite(src).matches('\n').count(),
+            src.matches('\n').count()
+        );
+        // unparsable blocks are left alone
+        assert_eq!(rewrite("{{ 1 + }}"), "{{ 1 + }}");
     }
 }

@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 pub fn decode(j: &serde_json::Value) -> Value {
     match j {
         serde_json::Value::Object(o) if o.contains_key("__kind__") => {
-            let mut d = if o["__kind__"] == "OrderedDict" { Dict::ordered() } else { Dict::new() };
+            let mut d = if o["__kind__"] == "OrderedDict" {
+                Dict::ordered()
+            } else {
+                Dict::new()
+            };
             for pair in o["items"].as_array().into_iter().flatten() {
                 let k = match &pair[0] {
                     serde_json::Value::String(s) => Key::Str(s.clone()),
@@ -47,7 +51,9 @@ fn traverse(data: &Value, key: &str, delim: &str) -> Option<Value> {
 
 /// `dictupdate.update` (recursive, optional list merging).
 pub fn update(dest: &mut Value, upd: &Value, merge_lists: bool) {
-    let (Value::Dict(d), Value::Dict(u)) = (dest, upd) else { return };
+    let (Value::Dict(d), Value::Dict(u)) = (dest, upd) else {
+        return;
+    };
     for (k, v) in u.iter() {
         match (d.map.get_mut(k), v) {
             (Some(cur @ Value::Dict(_)), Value::Dict(_)) => update(cur, v, merge_lists),
@@ -73,9 +79,19 @@ impl TestCaller {
 
 impl Caller for TestCaller {
     fn call(&self, fun: &str, args: Vec<Value>, kwargs: Dict) -> Result<Value, CallError> {
-        let delim = kwargs.get("delimiter").and_then(Value::as_str).unwrap_or(":").to_string();
-        let key = args.first().and_then(Value::as_str).unwrap_or("").to_string();
-        let default = Self::kw(&kwargs, &args, "default", 1).cloned().unwrap_or(Value::from(""));
+        let delim = kwargs
+            .get("delimiter")
+            .and_then(Value::as_str)
+            .unwrap_or(":")
+            .to_string();
+        let key = args
+            .first()
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let default = Self::kw(&kwargs, &args, "default", 1)
+            .cloned()
+            .unwrap_or(Value::from(""));
         match fun {
             "test.echo" => Ok(args.first().cloned().unwrap_or_default()),
             "test.fail" => Err(CallError::Failed("boom".into())),
@@ -87,11 +103,17 @@ impl Caller for TestCaller {
                 .unwrap_or(default)),
             "grains.filter_by" => {
                 let lookup = args.first().cloned().unwrap_or_default();
-                let grain = Self::kw(&kwargs, &args, "grain", 1).and_then(Value::as_str).unwrap_or("os_family");
+                let grain = Self::kw(&kwargs, &args, "grain", 1)
+                    .and_then(Value::as_str)
+                    .unwrap_or("os_family");
                 let merge = Self::kw(&kwargs, &args, "merge", 2).cloned();
-                let default = Self::kw(&kwargs, &args, "default", 3).and_then(Value::as_str).unwrap_or("default");
+                let default = Self::kw(&kwargs, &args, "default", 3)
+                    .and_then(Value::as_str)
+                    .unwrap_or("default");
                 let base = Self::kw(&kwargs, &args, "base", 4).and_then(Value::as_str);
-                let gval = traverse(&self.grains, grain, ":").map(|v| v.to_py_str()).unwrap_or_default();
+                let gval = traverse(&self.grains, grain, ":")
+                    .map(|v| v.to_py_str())
+                    .unwrap_or_default();
                 let ld = lookup.as_dict().cloned().unwrap_or_default();
                 let mut ret = ld.get(&gval).cloned().or_else(|| ld.get(default).cloned());
                 if let Some(b) = base.and_then(|b| ld.get(b)).cloned() {
@@ -112,7 +134,9 @@ impl Caller for TestCaller {
                 let mut a = args.first().cloned().unwrap_or_default();
                 let b = args.get(1).cloned().unwrap_or_default();
                 let ml = kwargs.get("merge_lists").is_some_and(Value::truthy);
-                if fun == "slsutil.merge" && kwargs.get("strategy").and_then(Value::as_str) == Some("overwrite") {
+                if fun == "slsutil.merge"
+                    && kwargs.get("strategy").and_then(Value::as_str) == Some("overwrite")
+                {
                     if let (Value::Dict(ad), Value::Dict(bd)) = (&mut a, &b) {
                         for (k, v) in bd.iter() {
                             if ad.map.contains_key(k) {
@@ -131,8 +155,14 @@ impl Caller for TestCaller {
     fn has(&self, fun: &str) -> bool {
         matches!(
             fun,
-            "test.echo" | "test.fail" | "pillar.get" | "grains.get" | "config.get" | "grains.filter_by"
-                | "defaults.merge" | "slsutil.merge"
+            "test.echo"
+                | "test.fail"
+                | "pillar.get"
+                | "grains.get"
+                | "config.get"
+                | "grains.filter_by"
+                | "defaults.merge"
+                | "slsutil.merge"
         )
     }
 }
