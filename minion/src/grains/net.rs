@@ -344,11 +344,7 @@ pub fn parse_resolv(text: &str) -> Dict {
                     }
                 }
             }
-            "options" => {
-                if !options.contains(first) {
-                    options.push(first.clone());
-                }
-            }
+            "options" if !options.contains(first) => options.push(first.clone()),
             _ => {}
         }
     }
