@@ -116,11 +116,11 @@ struct TreeResult {
 /// Runs the benchmark; returns whether every check and threshold passed.
 pub fn run(args: BenchArgs) -> Result<bool> {
     let runs = if args.quick { 2 } else { args.runs.max(1) };
-    let rsalt_exe = match args
-        .bin
-        .clone()
-        .or_else(|| std::env::var_os("RSALT_CALL").filter(|v| !v.is_empty()).map(PathBuf::from))
-    {
+    let rsalt_exe = match args.bin.clone().or_else(|| {
+        std::env::var_os("RSALT_CALL")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    }) {
         Some(p) => p,
         None => {
             println!("building rsalt-call (release) ...");
@@ -148,13 +148,22 @@ pub fn run(args: BenchArgs) -> Result<bool> {
         ),
     }
     if !gnu_time {
-        println!("{GNU_TIME} (GNU time) not usable: peak RSS is NOT measured (apt-get install time)");
+        println!(
+            "{GNU_TIME} (GNU time) not usable: peak RSS is NOT measured (apt-get install time)"
+        );
     }
     println!("timed re-applies per tool and tree: {runs}\n");
 
     let mut results = Vec::new();
     for &size in &args.sizes {
-        results.push(bench_tree(size, runs, &rsalt, salt.as_ref(), gnu_time, args.keep)?);
+        results.push(bench_tree(
+            size,
+            runs,
+            &rsalt,
+            salt.as_ref(),
+            gnu_time,
+            args.keep,
+        )?);
     }
     let (report, ok) = report(&results, salt.is_some(), gnu_time, runs);
     print!("{report}");
@@ -306,7 +315,10 @@ fn minion_dirs(tree: &Path, tool: &str) -> Result<MinionDirs> {
         "grains": Value::Object(grains),
         "enable_fqdns_grains": false,
     });
-    fs::write(conf.join("minion"), serde_json::to_string_pretty(&cfg)? + "\n")?;
+    fs::write(
+        conf.join("minion"),
+        serde_json::to_string_pretty(&cfg)? + "\n",
+    )?;
     Ok(MinionDirs { conf, sandbox })
 }
 
@@ -318,7 +330,11 @@ fn apply(tool: &Tool, dirs: &MinionDirs, rss: bool, scratch: &Path) -> Result<Ru
     let rss_file = scratch.join(format!("{}.rss", tool.name));
     let mut cmd = if rss {
         let mut c = Command::new(GNU_TIME);
-        c.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(&tool.exe);
+        c.arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(&rss_file)
+            .arg(&tool.exe);
         c
     } else {
         Command::new(&tool.exe)
@@ -415,7 +431,10 @@ fn verify(run: &RunOut, n: usize, first: bool) -> Option<String> {
         ));
     }
     if c.states != n {
-        return Some(format!("{what}: {} states in the output, expected {n}", c.states));
+        return Some(format!(
+            "{what}: {} states in the output, expected {n}",
+            c.states
+        ));
     }
     if run.code != Some(0) {
         return Some(format!("{what}: exit code {:?}", run.code));
@@ -424,7 +443,10 @@ fn verify(run: &RunOut, n: usize, first: bool) -> Option<String> {
         return Some(format!("first apply changed {} of {n} states", c.changed));
     }
     if !first && c.changed != 0 {
-        return Some(format!("re-apply reported changes in {} states (not idempotent)", c.changed));
+        return Some(format!(
+            "re-apply reported changes in {} states (not idempotent)",
+            c.changed
+        ));
     }
     None
 }
@@ -530,7 +552,9 @@ fn compare_sandboxes(a: &Path, b: &Path) -> Result<(), String> {
     for (k, va) in ma {
         match mb.get(k) {
             None => diffs.push(format!("{k}: only from rsalt-call")),
-            Some(vb) if vb != va => diffs.push(format!("{k}: rsalt {} vs salt {}", short(va), short(vb))),
+            Some(vb) if vb != va => {
+                diffs.push(format!("{k}: rsalt {} vs salt {}", short(va), short(vb)))
+            }
             Some(_) => {}
         }
     }
@@ -555,7 +579,10 @@ fn median(ts: &[Duration]) -> Option<Duration> {
 }
 
 fn ms(d: Option<Duration>) -> String {
-    d.map_or_else(|| "-".into(), |d| format!("{:.1}", d.as_secs_f64() * 1000.0))
+    d.map_or_else(
+        || "-".into(),
+        |d| format!("{:.1}", d.as_secs_f64() * 1000.0),
+    )
 }
 
 fn mb(kib: Option<u64>) -> String {
@@ -585,10 +612,9 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
         if let Some(s) = &t.salt {
             rows.insert(0, ("salt-call", s));
         }
-        let (s_med, s_min) = t
-            .salt
-            .as_ref()
-            .map_or((None, None), |s| (median(&s.times), s.times.iter().min().copied()));
+        let (s_med, s_min) = t.salt.as_ref().map_or((None, None), |s| {
+            (median(&s.times), s.times.iter().min().copied())
+        });
         let (rm, rn) = (ratio(s_med, r_med), ratio(s_min, r_min));
         for (name, res) in rows {
             let (rat_m, rat_n) = if name == "rsalt-call" && t.salt.is_some() {
@@ -619,7 +645,10 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
             match rm {
                 Some(x) => checks.push((
                     x >= need,
-                    format!("{} states: salt/rsalt median ratio {x:.1}x (target >= {need:.0}x)", t.size),
+                    format!(
+                        "{} states: salt/rsalt median ratio {x:.1}x (target >= {need:.0}x)",
+                        t.size
+                    ),
                 )),
                 None if !with_salt => {
                     checks.push((
@@ -630,7 +659,10 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
                         ),
                     ));
                 }
-                None => checks.push((false, format!("{} states: no ratio (no successful runs)", t.size))),
+                None => checks.push((
+                    false,
+                    format!("{} states: no ratio (no successful runs)", t.size),
+                )),
             }
         }
         match t.rsalt.rss_kib {
@@ -657,10 +689,15 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
                 true,
                 format!("{} states: both tools wrote identical sandboxes", t.size),
             )),
-            Some(Err(e)) => checks.push((false, format!("{} states: sandboxes differ: {e}", t.size))),
+            Some(Err(e)) => {
+                checks.push((false, format!("{} states: sandboxes differ: {e}", t.size)))
+            }
             None => {}
         }
-        for (name, res) in [("rsalt-call", Some(&t.rsalt)), ("salt-call", t.salt.as_ref())] {
+        for (name, res) in [
+            ("rsalt-call", Some(&t.rsalt)),
+            ("salt-call", t.salt.as_ref()),
+        ] {
             let Some(res) = res else { continue };
             if res.problems.is_empty() {
                 checks.push((
@@ -684,9 +721,20 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
         let _ = writeln!(out, "[{}] {text}", if *pass { " ok " } else { "FAIL" });
     }
     if !with_salt {
-        let _ = writeln!(out, "NOTE: the Salt comparison was SKIPPED (no salt-call found or --no-salt).");
+        let _ = writeln!(
+            out,
+            "NOTE: the Salt comparison was SKIPPED (no salt-call found or --no-salt)."
+        );
     }
-    let _ = writeln!(out, "{}", if ok { "bench: all checks passed" } else { "bench: some checks FAILED" });
+    let _ = writeln!(
+        out,
+        "{}",
+        if ok {
+            "bench: all checks passed"
+        } else {
+            "bench: some checks FAILED"
+        }
+    );
     (out, ok)
 }
 
@@ -725,7 +773,10 @@ mod tests {
     fn median_of_even_and_odd() {
         let d = Duration::from_millis;
         assert_eq!(median(&[d(3), d(1), d(2)]), Some(d(2)));
-        assert_eq!(median(&[d(4), d(1), d(2), d(3)]), Some(Duration::from_micros(2500)));
+        assert_eq!(
+            median(&[d(4), d(1), d(2), d(3)]),
+            Some(Duration::from_micros(2500))
+        );
         assert_eq!(median(&[]), None);
     }
 }
