@@ -7,6 +7,9 @@
 //!   expected outputs from Salt 3007.8 (`tests/conformance/record.py`).
 //! - `ci`, `bench`, `fuzz`: placeholders for other engineers to fill.
 
+mod ci;
+mod demo;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
@@ -36,8 +39,11 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Everything CI runs (fmt, clippy, tests, conformance) [not implemented yet]
-    Ci,
+    /// Build rsalt-call and apply the example tree (states/, pillar/) to a sandbox, twice
+    Demo(demo::DemoArgs),
+    /// Everything CI runs: fmt, clippy, tests, conformance, fuzz smoke
+    #[command(alias = "ci")]
+    Test(ci::TestArgs),
     /// Benchmarks [not implemented yet]
     Bench,
     /// Fuzz smoke run [not implemented yet]
@@ -110,7 +116,13 @@ fn run(cli: Cli) -> Result<bool> {
     match cli.task {
         Task::Conformance { opts, release } => conformance(opts, release),
         Task::Record { args } => record(&args),
-        Task::Ci => bail!("`cargo xtask ci` is not implemented yet"),
+        Task::Demo(args) => {
+            let exe = build_rsalt_call(args.release)?;
+            demo::run(&workspace_root(), &args, &exe)
+        }
+        Task::Test(args) => ci::run(&workspace_root(), &args, || {
+            conformance(rsalt_tests::Options::default(), false)
+        }),
         Task::Bench => bail!("`cargo xtask bench` is not implemented yet"),
         Task::Fuzz => bail!("`cargo xtask fuzz` is not implemented yet"),
     }

@@ -37,13 +37,12 @@ fn local_time_of_day() -> String {
         .unwrap_or_default();
     let offset = local_utc_offset_secs();
     let secs = (now.as_secs() as i64 + offset).rem_euclid(86_400);
-    format!(
-        "{:02}:{:02}:{:02}.{:06}",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60,
-        now.subsec_micros()
-    )
+    let hms = format!("{:02}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60);
+    // Python's time().isoformat() drops the fraction when it is zero.
+    match now.subsec_micros() {
+        0 => hms,
+        us => format!("{hms}.{us:06}"),
+    }
 }
 
 /// The local UTC offset from `TZ`-less `/etc/localtime` is not worth a dependency here;

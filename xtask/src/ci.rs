@@ -1,0 +1,78 @@
+//! `cargo xtask test`: everything CI runs, in order, stopping at the first failure:
+//! rustfmt, clippy (`-D warnings`), the workspace tests, the recorded-Salt conformance
+//! cases, and a bounded fuzz smoke run of each fuzz target.
+
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+/// Options of `cargo xtask test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Seconds per fuzz target (0 skips fuzzing).
+    #[arg(long, default_value_t = 60)]
+    pub fuzz_seconds: u64,
+    /// Skip rustfmt and clippy.
+    #[arg(long)]
+    pub no_lint: bool,
+}
+
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+fn step(name: &str, cmd: &mut Command) -> Result<()> {
+    let t = Instant::now();
+    println!("==> {name}");
+    let status = cmd.status().with_context(|| format!("starting {name}"))?;
+    println!("<== {name}: {} in {:.0?}", if status.success() { "ok" } else { "FAILED" }, t.elapsed());
+    if !status.success() {
+        bail!("{name} failed");
+    }
+    Ok(())
+}
+
+/// The fuzz targets that must exist in `fuzz/` (each runs `seconds`).
+const FUZZ_TARGETS: &[&str] = &["yaml_load", "jinja_render"];
+
+/// Runs the whole suite; `conformance` runs the recorded cases (passed in by main).
+pub fn run(root: &Path, args: &TestArgs, conformance: impl FnOnce() -> Result<bool>) -> Result<bool> {
+    if !args.no_lint {
+        step("rustfmt", Command::new(cargo()).current_dir(root).args(["fmt", "--all", "--", "--check"]))?;
+        step(
+            "clippy",
+            Command::new(cargo()).current_dir(root).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        )?;
+    }
+    step("tests", Command::new(cargo()).current_dir(root).args(["test", "--workspace", "--quiet"]))?;
+    println!("==> conformance (tests/conformance/cases, recorded from Salt 3007.8)");
+    if !conformance()? {
+        bail!("conformance failed");
+    }
+    if args.fuzz_seconds > 0 {
+        let has_fuzz = Command::new(cargo()).args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+        if !has_fuzz {
+            println!("==> fuzz: cargo-fuzz is not installed (`cargo install cargo-fuzz --locked`); skipped");
+        } else {
+            let fuzz_dir = root.join("fuzz");
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(|t| Path::new(&t).join("fuzz"))
+                .unwrap_or_else(|| fuzz_dir.join("target"));
+            for t in FUZZ_TARGETS {
+                if !fuzz_dir.join("fuzz_targets").join(format!("{t}.rs")).exists() {
+                    bail!("fuzz target {t} is missing from fuzz/fuzz_targets");
+                }
+                step(
+                    &format!("fuzz {t} ({}s)", args.fuzz_seconds),
+                    Command::new(cargo())
+                        .current_dir(&fuzz_dir)
+                        .env("RUSTC_BOOTSTRAP", "1")
+                        .env("CARGO_TARGET_DIR", &target)
+                        .args(["fuzz", "run", t, "--", &format!("-max_total_time={}", args.fuzz_seconds)]),
+                )?;
+            }
+        }
+    }
+    Ok(true)
+}
