@@ -296,3 +296,37 @@ fn minion_id_uses_cache_file_then_hostname() {
     o.insert("id", Value::from("explicit"));
     assert_eq!(opts::minion_id(&o), "explicit");
 }
+#[test]
+fn yaml_block_config() {
+    let dir = std::env::temp_dir().join(format!("rsalt-opts-yaml-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("minion.d")).expect("mkdir");
+    std::fs::write(
+        dir.join("minion"),
+        "# comment\nid: yamlminion\nfile_client: local\nfile_roots:\n  base:\n    - /srv/salt\ntest: yes\nstate_output: terse\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("minion.d/a.conf"), "grains:\n  role: db\n").expect("write");
+    let opts = rsalt_sls::opts::load_minion_opts(&dir).expect("load");
+    use rsalt_sls::opts::OptsExt;
+    assert_eq!(opts.opt_str("id").as_deref(), Some("yamlminion"));
+    assert!(opts.opt_bool("test", false));
+    assert_eq!(opts.opt_str("state_output").as_deref(), Some("terse"));
+    assert_eq!(
+        opts.opt_roots("file_roots"),
+        vec![("base".to_string(), vec!["/srv/salt".to_string()])]
+    );
+    let grains = opts.opt_dict("grains").expect("grains");
+    assert_eq!(
+        grains.kind,
+        rsalt_data::DictKind::Plain,
+        "config dicts are plain dicts"
+    );
+    std::fs::write(dir.join("minion"), "id: [unclosed\n").expect("write");
+    let err = rsalt_sls::opts::load_minion_opts(&dir).expect_err("parse error");
+    assert!(
+        err.to_string().contains("Error parsing configuration file"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
