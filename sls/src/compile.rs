@@ -487,16 +487,21 @@ pub fn verify_high(high: &Dict) -> Vec<String> {
 }
 
 /// Adds `{rkey: [{state: id}]}` to `extend[name][_state]`, merging with an existing rkey.
-fn add_extend(
-    extend: &mut Dict,
-    name: &Key,
-    req_state: &str,
-    rkey: &str,
-    state: &str,
-    id: &Key,
-    env: &Value,
-    sls: &Value,
-) {
+/// The state declaring a `*_in` requisite: its state module, ID, `__env__` and `__sls__`.
+struct ReqOrigin<'a> {
+    state: &'a str,
+    id: &'a Key,
+    env: &'a Value,
+    sls: &'a Value,
+}
+
+fn add_extend(extend: &mut Dict, name: &Key, req_state: &str, rkey: &str, origin: &ReqOrigin<'_>) {
+    let ReqOrigin {
+        state,
+        id,
+        env,
+        sls,
+    } = *origin;
     let entry = extend
         .map
         .entry(name.clone())
@@ -568,6 +573,12 @@ pub fn requisite_in(high: &mut Dict, disabled: &[String]) -> Vec<String> {
                 continue;
             }
             let state = key_str(state);
+            let origin = ReqOrigin {
+                state: &state,
+                id,
+                env: &env,
+                sls: &sls,
+            };
             let Some(run) = run.as_list() else { continue };
             for arg in run {
                 let Some(ad) = arg.as_dict() else { continue };
@@ -595,16 +606,7 @@ pub fn requisite_in(high: &mut Dict, disabled: &[String]) -> Vec<String> {
                             ));
                             req_state = req_state.split('.').next().unwrap_or("").to_string();
                         }
-                        add_extend(
-                            &mut extend,
-                            &name_key,
-                            &req_state,
-                            &rkey,
-                            &state,
-                            id,
-                            &env,
-                            &sls,
-                        );
+                        add_extend(&mut extend, &name_key, &req_state, &rkey, &origin);
                     }
                 }
                 if let Value::List(items) = items {
@@ -745,16 +747,7 @@ pub fn requisite_in(high: &mut Dict, disabled: &[String]) -> Vec<String> {
                                 }
                                 continue;
                             }
-                            add_extend(
-                                &mut extend,
-                                &name,
-                                &req_state,
-                                &rkey,
-                                &state,
-                                id,
-                                &env,
-                                &sls,
-                            );
+                            add_extend(&mut extend, &name, &req_state, &rkey, &origin);
                         }
                     }
                 }
@@ -860,11 +853,8 @@ pub fn compile_high_data(high: &Dict) -> Vec<Dict> {
             chunk.insert("__id__", name.to_value());
             for arg in run.as_list().into_iter().flatten() {
                 match arg {
-                    Value::Str(f) => {
-                        if !funcs.contains(f) {
-                            funcs.push(f.clone());
-                        }
-                    }
+                    Value::Str(f) if !funcs.contains(f) => funcs.push(f.clone()),
+                    Value::Str(_) => {}
                     Value::Dict(ad) => {
                         for (k, v) in ad.iter() {
                             match k.as_str() {

@@ -31,10 +31,10 @@ pub fn update(dest: &mut Dict, upd: &Dict, merge_lists: bool) {
 }
 
 /// `merge_overwrite`: like recurse, but lists and non-dicts from `b` replace.
-fn merge_overwrite(a: &mut Dict, b: &Dict, merge_lists: bool) {
+fn merge_overwrite(a: &mut Dict, b: &Dict) {
     for (k, v) in b.iter() {
         match (a.map.get_mut(k), v) {
-            (Some(Value::Dict(d)), Value::Dict(u)) => merge_overwrite(d, u, merge_lists),
+            (Some(Value::Dict(d)), Value::Dict(u)) => merge_overwrite(d, u),
             _ => {
                 a.map.insert(k.clone(), v.clone());
             }
@@ -56,7 +56,7 @@ pub fn merge(a: &Dict, b: &Dict, strategy: &str, renderer: &str, merge_lists: bo
     };
     let mut out = a.clone();
     match strategy {
-        "overwrite" => merge_overwrite(&mut out, b, merge_lists),
+        "overwrite" => merge_overwrite(&mut out, b),
         "list" => {
             for (k, v) in b.iter() {
                 match (out.map.get_mut(k), v) {

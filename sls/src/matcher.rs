@@ -312,7 +312,7 @@ pub fn compound_match(tgt: &Value, t: &MatchTarget<'_>) -> bool {
             Some('N') => {
                 let mut skip = Vec::new();
                 let mut expanded = nodegroup_words(&pattern, t.nodegroups, &mut skip);
-                expanded.extend(words.drain(..));
+                expanded.append(&mut words);
                 words = expanded;
                 continue;
             }

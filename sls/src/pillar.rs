@@ -134,11 +134,7 @@ pub fn compile_pillar(
                                     };
                                 }
                             }
-                            Value::Str(_) => {
-                                if !states.contains(comp) {
-                                    states.push(comp.clone());
-                                }
-                            }
+                            Value::Str(_) if !states.contains(comp) => states.push(comp.clone()),
                             _ => {}
                         }
                     }

@@ -134,14 +134,26 @@ impl Drop for PillarGuard {
 /// Applies a `pillar=` override for the duration of one call (merged into the current
 /// pillar as Salt's `State` does). The pillar is shared with the caller, so templates'
 /// `salt['pillar.get']` sees the override too. Errors if the override is not a dict.
-fn with_pillar_override(ctx: &RunContext, args: &Args) -> Result<(RunContext, PillarGuard), CallError> {
-    let mut guard = PillarGuard { ctx: ctx.clone(), saved: None };
+fn with_pillar_override(
+    ctx: &RunContext,
+    args: &Args,
+) -> Result<(RunContext, PillarGuard), CallError> {
+    let mut guard = PillarGuard {
+        ctx: ctx.clone(),
+        saved: None,
+    };
     match args.kwargs.get("pillar") {
         None | Some(Value::None) => {}
         Some(Value::Dict(over)) => {
             let opts = highstate::pillar_options(&ctx.opts, None);
             let current = ctx.pillar();
-            let merged = dictupdate::merge(&current, over, &opts.merge_strategy, &opts.renderer, opts.merge_lists);
+            let merged = dictupdate::merge(
+                &current,
+                over,
+                &opts.merge_strategy,
+                &opts.renderer,
+                opts.merge_lists,
+            );
             if let Ok(mut p) = ctx.pillar.write() {
                 *p = merged;
                 guard.saved = Some(current);
@@ -149,7 +161,8 @@ fn with_pillar_override(ctx: &RunContext, args: &Args) -> Result<(RunContext, Pi
         }
         Some(_) => {
             return Err(CallError::Failed(
-                "Pillar data must be formatted as a dictionary, unless pillar_enc is specified.".into(),
+                "Pillar data must be formatted as a dictionary, unless pillar_enc is specified."
+                    .into(),
             ))
         }
     }
@@ -194,11 +207,7 @@ pub fn check_result(running: &Dict) -> bool {
         let Value::Dict(rd) = r else { return false };
         match rd.get("result") {
             Some(Value::Bool(false)) => return false,
-            None => {
-                if !check_result(rd) {
-                    return false;
-                }
-            }
+            None if !check_result(rd) => return false,
             _ => {}
         }
     }
