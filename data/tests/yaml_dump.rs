@@ -117,6 +117,14 @@ fn jinja_filter_and_serializer() {
         yaml::format_yaml(&Value::from("hello"), Some(true)),
         "hello"
     );
+    // recorded: salt.serializers.yaml.serialize(OrderedDict(...), default_flow_style=False)
+    let mut od = Dict::ordered();
+    od.insert("z", "café".into());
+    od.insert("a", Value::List(vec![1i64.into(), dict! {"b" => 2i64}]));
+    assert_eq!(
+        yaml::serialize_with(&Value::Dict(od), &DumpOptions::file_serialize()),
+        "a:\n- 1\n- b: 2\nz: \"caf\\xE9\""
+    );
     assert_eq!(
         yaml::serialize(&dict! {"name" => "café", "list" => Value::List(vec![])}),
         "list: []\nname: \"caf\\xE9\""

@@ -212,6 +212,15 @@ impl DumpOptions {
         }
     }
 
+    /// What `file.serialize` passes to the yaml serializer: [`DumpOptions::serializer`]
+    /// with `default_flow_style=False` (salt/states/file.py).
+    pub fn file_serialize() -> Self {
+        DumpOptions {
+            default_flow_style: Some(false),
+            ..DumpOptions::serializer()
+        }
+    }
+
     /// `salt.serializers.yaml.serialize` (`file.serialize` with `serializer: yaml`): plain
     /// `CSafeDumper`, `default_flow_style=None`, no `allow_unicode`, OrderedDicts sorted.
     pub fn serializer() -> Self {
@@ -238,9 +247,16 @@ pub fn format_yaml(value: &Value, flow_style: Option<bool>) -> String {
     text.strip_suffix("\n...").unwrap_or(text).to_string()
 }
 
-/// `salt.serializers.yaml.serialize`: the dump without its final newline (or `\n...\n`).
+/// `salt.serializers.yaml.serialize` with its defaults: the dump without its final newline
+/// (or `\n...\n`).
 pub fn serialize(value: &Value) -> String {
-    let text = dump(value, &DumpOptions::serializer());
+    serialize_with(value, &DumpOptions::serializer())
+}
+
+/// `salt.serializers.yaml.serialize(obj, **options)`; `file.serialize` uses
+/// [`DumpOptions::file_serialize`] (`default_flow_style=False`).
+pub fn serialize_with(value: &Value, opts: &DumpOptions) -> String {
+    let text = dump(value, opts);
     if let Some(t) = text.strip_suffix("\n...\n") {
         return t.to_string();
     }
