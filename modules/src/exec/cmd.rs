@@ -583,6 +583,12 @@ pub fn run_command(ctx: &RunContext, spec: &RunSpec) -> Result<RunResult, CallEr
         (CmdLine::Str(s), false) => shlex_split(s).map_err(failed)?,
         (CmdLine::List(l), false) => l.clone(),
     };
+    // Salt shows the command as handed to Popen: split into a list unless run by a shell.
+    let shown_cmd = match (&cmd, spec.python_shell) {
+        (CmdLine::Str(s), true) => s.clone(),
+        (CmdLine::List(l), _) => CmdLine::List(l.clone()).display(),
+        (CmdLine::Str(_), false) => CmdLine::List(argv.clone()).display(),
+    };
     if let Some(u) = &umask {
         let mut w = vec![
             "/bin/sh".to_string(),
@@ -676,8 +682,7 @@ pub fn run_command(ctx: &RunContext, spec: &RunSpec) -> Result<RunResult, CallEr
             _ => e.to_string(),
         };
         failed(format!(
-            "Unable to run command '{}' with the context '{context_repr}', reason: [Errno {errno}] {what}: {}",
-            cmd.display(),
+            "Unable to run command '{shown_cmd}' with the context '{context_repr}', reason: [Errno {errno}] {what}: {}",
             rsalt_data::repr::str_repr(prog)
         ))
     })?;
@@ -725,8 +730,7 @@ pub fn run_command(ctx: &RunContext, spec: &RunSpec) -> Result<RunResult, CallEr
                     pid,
                     retcode: Some(1),
                     stdout: format!(
-                        "{} : Timed out after {} seconds",
-                        cmd.display(),
+                        "{shown_cmd} : Timed out after {} seconds",
                         shown.to_py_str()
                     ),
                     stderr: String::new(),

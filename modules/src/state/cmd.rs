@@ -164,13 +164,14 @@ fn spec_for(call: &StateCall<'_>, cmd: CmdLine) -> RunSpec {
 pub fn run(call: &StateCall<'_>) -> StateReturn {
     let low = call.low;
     let (stateful, test_name) = stateful_arg(low);
+    // Salt builds the return before swapping in `test_name`: the name stays.
+    let mut ret = StateReturn::new(&call.name);
     let mut name = call.name.clone();
     if call.test {
         if let Some(t) = &test_name {
             name = t.clone();
         }
     }
-    let mut ret = StateReturn::new(&name);
     ret.result = Some(false);
     if env_invalid(low) {
         ret.comment = "Invalidly-formatted 'env' parameter. See documentation.".into();
