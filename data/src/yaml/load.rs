@@ -1121,9 +1121,59 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// saphyr refuses tabs between a `:` value indicator and a value starting with a letter
+/// or `-`; libyaml accepts them as separation. Returns the text with those tabs (ending at
+/// the error position) turned into spaces, or None if the error is not that.
+fn patch_tab_after_colon(text: &str, e: &YamlError) -> Option<String> {
+    if e.message != "':' must be followed by a valid YAML whitespace" {
+        return None;
+    }
+    let line_start = if e.line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(e.line - 2)?.0 + 1
+    };
+    let line = &text[line_start..];
+    let col_byte = line
+        .char_indices()
+        .nth(e.column.saturating_sub(1))
+        .map_or(line.len(), |(i, _)| i);
+    let mut end = line_start + col_byte;
+    let bytes = text.as_bytes();
+    // walk back over the separating blanks to the colon
+    let mut start = end;
+    while start > 0 && matches!(bytes[start - 1], b'\t' | b' ') {
+        start -= 1;
+    }
+    if start == 0 || bytes[start - 1] != b':' || !text[start..end].contains('\t') {
+        return None;
+    }
+    end = end.min(text.len());
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..start]);
+    out.push_str(&text[start..end].replace('\t', " "));
+    out.push_str(&text[end..]);
+    Some(out)
+}
+
 /// Loads one document with the given options.
 pub fn load_with(text: &str, opts: &LoadOptions) -> Result<Value, YamlError> {
-    let Some(root) = compose(text)? else {
+    let mut patched: Option<String> = None;
+    let mut tries = 0;
+    let root = loop {
+        let current = patched.as_deref().unwrap_or(text);
+        match compose(current) {
+            Ok(r) => break r,
+            Err(e) => {
+                tries += 1;
+                match patch_tab_after_colon(current, &e) {
+                    Some(p) if tries < 64 => patched = Some(p),
+                    _ => return Err(e),
+                }
+            }
+        }
+    };
+    let Some(root) = root else {
         return Ok(Value::None);
     };
     Constructor { opts: opts.clone() }.construct(&root)
