@@ -275,6 +275,23 @@ impl Value {
         }
     }
 
+    /// Turns every `OrderedDict` inside into a plain `dict` (what `salt.utils.yaml.safe_load`
+    /// returns, as opposed to the SLS renderer's ordered loader).
+    pub fn into_plain_dicts(self) -> Value {
+        match self {
+            Value::Dict(d) => Value::Dict(Dict {
+                kind: DictKind::Plain,
+                map: d
+                    .map
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_plain_dicts()))
+                    .collect(),
+            }),
+            Value::List(l) => Value::List(l.into_iter().map(Value::into_plain_dicts).collect()),
+            other => other,
+        }
+    }
+
     /// Python type name (`str`, `int`, `dict`, ...), for error messages.
     pub fn type_name(&self) -> &'static str {
         match self {

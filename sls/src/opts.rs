@@ -26,7 +26,7 @@
 //! is always `DIR/minion` (Salt keeps `/etc/salt/minion` when that file is missing), and
 //! the minion id is guessed without DNS (see [`minion_id`]).
 
-use rsalt_data::{Dict, DictKind, Key, Value};
+use rsalt_data::{Dict, Key, Value};
 use std::path::{Path, PathBuf};
 
 /// The default configuration directory of rsalt.
@@ -235,7 +235,7 @@ pub fn parse_yaml(text: &str) -> Result<Value, String> {
         return Ok(Value::None);
     }
     match rsalt_data::yaml::load(text) {
-        Ok(v) => Ok(plain_dicts(v)),
+        Ok(v) => Ok(Value::into_plain_dicts(v)),
         Err(e) => {
             // JSON is YAML; accept it directly while the YAML loader is incomplete.
             let t = text.trim_start();
@@ -246,22 +246,6 @@ pub fn parse_yaml(text: &str) -> Result<Value, String> {
             }
             Err(e.to_string())
         }
-    }
-}
-
-/// Turns every `OrderedDict` into a plain `dict` (Salt's config loader uses `dict`).
-fn plain_dicts(v: Value) -> Value {
-    match v {
-        Value::Dict(d) => Value::Dict(Dict {
-            kind: DictKind::Plain,
-            map: d
-                .map
-                .into_iter()
-                .map(|(k, v)| (k, plain_dicts(v)))
-                .collect(),
-        }),
-        Value::List(l) => Value::List(l.into_iter().map(plain_dicts).collect()),
-        other => other,
     }
 }
 

@@ -6,7 +6,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use rsalt_data::{Dict, DictKind, Value};
+use rsalt_data::{Dict, Value};
 use rsalt_modules::exec::{self, Args};
 use rsalt_output::{OutputOptions, StateOutput};
 use rsalt_sls::jinja::JinjaOptions;
@@ -17,7 +17,11 @@ use std::sync::Arc;
 
 /// `rsalt-call` options (salt-call's spellings).
 #[derive(Debug, Parser)]
-#[command(name = "rsalt-call", version, about = "Run a Salt execution function locally (salt-call compatible)")]
+#[command(
+    name = "rsalt-call",
+    version,
+    about = "Run a Salt execution function locally (salt-call compatible)"
+)]
 pub struct CallArgs {
     /// Configuration directory holding `minion` and `minion.d/` (a Salt config dir works).
     #[arg(short = 'c', long = "config-dir", default_value = "/etc/rsalt")]
@@ -29,7 +33,11 @@ pub struct CallArgs {
     #[arg(long = "out", alias = "output")]
     pub out: Option<String>,
     /// Indentation for json/yaml/nested outputters.
-    #[arg(long = "out-indent", alias = "output-indent", allow_hyphen_values = true)]
+    #[arg(
+        long = "out-indent",
+        alias = "output-indent",
+        allow_hyphen_values = true
+    )]
     pub out_indent: Option<i64>,
     /// Write the output to this file instead of stdout.
     #[arg(long = "out-file", alias = "output-file")]
@@ -89,17 +97,6 @@ fn parse_kwarg(s: &str) -> Option<(String, String)> {
     Some((k.to_string(), v.to_string()))
 }
 
-fn plain_dicts(v: Value) -> Value {
-    match v {
-        Value::Dict(d) => Value::Dict(Dict {
-            kind: DictKind::Plain,
-            map: d.map.into_iter().map(|(k, v)| (k, plain_dicts(v))).collect(),
-        }),
-        Value::List(l) => Value::List(l.into_iter().map(plain_dicts).collect()),
-        other => other,
-    }
-}
-
 /// `salt.utils.args.yamlify_arg`.
 pub fn yamlify_arg(arg: &str) -> Value {
     let keep = || Value::Str(arg.to_string());
@@ -116,7 +113,9 @@ pub fn yamlify_arg(arg: &str) -> Value {
     if arg == "None" {
         return Value::None;
     }
-    let Ok(parsed) = rsalt_data::yaml::load(arg).map(plain_dicts) else { return keep() };
+    let Ok(parsed) = rsalt_data::yaml::load(arg).map(Value::into_plain_dicts) else {
+        return keep();
+    };
     if arg.contains('#') {
         return match parsed {
             Value::Str(_) | Value::None => keep(),
@@ -148,7 +147,10 @@ fn opt_bool(opts: &Dict, key: &str, default: bool) -> bool {
 
 fn set_root(opts: &mut Dict, key: &str, dir: &std::path::Path) {
     let mut d = Dict::new();
-    d.insert("base", Value::List(vec![Value::Str(dir.to_string_lossy().into_owned())]));
+    d.insert(
+        "base",
+        Value::List(vec![Value::Str(dir.to_string_lossy().into_owned())]),
+    );
     opts.insert(key, Value::Dict(d));
 }
 
@@ -167,7 +169,9 @@ fn output_options(args: &CallArgs, opts: &Dict, retcode: i64) -> OutputOptions {
         None => opt_bool(opts, "state_verbose", true),
     };
     o.output_diff = args.output_diff || opt_bool(opts, "state_output_diff", false);
-    o.indent = args.out_indent.or_else(|| opts.get("output_indent").and_then(Value::as_int));
+    o.indent = args
+        .out_indent
+        .or_else(|| opts.get("output_indent").and_then(Value::as_int));
     o.state_tabular = opt_bool(opts, "state_tabular", false);
     o.state_output_profile = opt_bool(opts, "state_output_profile", true);
     o.state_output_pct = opt_bool(opts, "state_output_pct", false);
@@ -197,8 +201,12 @@ fn init_logging(level: &str) {
 
 /// Runs `rsalt-call`; returns the process exit code.
 pub fn run(args: CallArgs) -> anyhow::Result<i32> {
-    let mut opts = rsalt_sls::opts::load_minion_opts(&args.config_dir)
-        .with_context(|| format!("reading the minion configuration in {}", args.config_dir.display()))?;
+    let mut opts = rsalt_sls::opts::load_minion_opts(&args.config_dir).with_context(|| {
+        format!(
+            "reading the minion configuration in {}",
+            args.config_dir.display()
+        )
+    })?;
     let level = args
         .log_level
         .clone()
@@ -243,7 +251,8 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
         }
     }
 
-    let files: Arc<dyn FileClient> = Arc::new(rsalt_modules::highstate::roots_client(&opts, "file_roots"));
+    let files: Arc<dyn FileClient> =
+        Arc::new(rsalt_modules::highstate::roots_client(&opts, "file_roots"));
     let jinja_options = JinjaOptions {
         trim_blocks: opt_bool(&opts, "jinja_trim_blocks", false),
         lstrip_blocks: opt_bool(&opts, "jinja_lstrip_blocks", false),
@@ -251,7 +260,14 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
     };
     let mut registry = exec::registry();
     let _ = &mut registry;
-    let ctx = exec::new_context(opts.clone(), grains, Dict::new(), files, jinja_options, registry);
+    let ctx = exec::new_context(
+        opts.clone(),
+        grains,
+        Dict::new(),
+        files,
+        jinja_options,
+        registry,
+    );
     let pillar = rsalt_modules::highstate::compile_pillar(&ctx, &Dict::new(), None);
     if let Ok(mut p) = ctx.pillar.write() {
         *p = pillar;
@@ -259,23 +275,26 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
 
     let caller = ctx.caller.clone();
     let _ = exec::take_retcode();
-    let (ret, mut retcode) = match caller.call(&fun, call_args.args.clone(), call_args.kwargs.clone()) {
-        Ok(v) => {
-            let rc = exec::take_retcode().unwrap_or(0);
-            (v, rc)
-        }
-        Err(rsalt_sls::CallError::NotAvailable(f)) => {
-            let msg = format!("'{f}' is not available.");
-            (Value::Str(msg), 1)
-        }
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "Error running '{fun}': {e}");
-            return Ok(1);
-        }
-    };
+    let (ret, mut retcode) =
+        match caller.call(&fun, call_args.args.clone(), call_args.kwargs.clone()) {
+            Ok(v) => {
+                let rc = exec::take_retcode().unwrap_or(0);
+                (v, rc)
+            }
+            Err(rsalt_sls::CallError::NotAvailable(f)) => {
+                let msg = format!("'{f}' is not available.");
+                (Value::Str(msg), 1)
+            }
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "Error running '{fun}': {e}");
+                return Ok(1);
+            }
+        };
     if retcode == 0 {
         if let Value::Dict(d) = &ret {
-            let failed = ["result", "success"].iter().any(|k| d.get(k).is_some_and(|v| !v.truthy()));
+            let failed = ["result", "success"]
+                .iter()
+                .any(|k| d.get(k).is_some_and(|v| !v.truthy()));
             if failed {
                 retcode = 1;
             }
@@ -285,16 +304,24 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
     let mut wrapped = Dict::new();
     wrapped.insert("local", ret);
     print(&args, &opts, &outputter, &Value::Dict(wrapped), retcode)?;
-    Ok(if args.retcode_passthrough || opt_bool(&opts, "retcode_passthrough", false) {
-        i32::try_from(retcode).unwrap_or(1)
-    } else if retcode != 0 {
-        1
-    } else {
-        0
-    })
+    Ok(
+        if args.retcode_passthrough || opt_bool(&opts, "retcode_passthrough", false) {
+            i32::try_from(retcode).unwrap_or(1)
+        } else if retcode != 0 {
+            1
+        } else {
+            0
+        },
+    )
 }
 
-fn print(args: &CallArgs, opts: &Dict, outputter: &str, ret: &Value, retcode: i64) -> anyhow::Result<()> {
+fn print(
+    args: &CallArgs,
+    opts: &Dict,
+    outputter: &str,
+    ret: &Value,
+    retcode: i64,
+) -> anyhow::Result<()> {
     let oo = output_options(args, opts, retcode);
     let text = rsalt_output::display(outputter, ret, &oo).map_err(|e| anyhow::anyhow!("{e}"))?;
     match &args.out_file {
@@ -315,7 +342,10 @@ mod tests {
 
     #[test]
     fn kwargs_and_yamlify() {
-        assert_eq!(parse_kwarg("test=true"), Some(("test".into(), "true".into())));
+        assert_eq!(
+            parse_kwarg("test=true"),
+            Some(("test".into(), "true".into()))
+        );
         assert_eq!(parse_kwarg("a==b"), None);
         assert_eq!(parse_kwarg("1a=b"), None);
         assert_eq!(yamlify_arg("1_000"), Value::from("1_000"));

@@ -179,6 +179,17 @@ fn pillar_errors(ctx: &RunContext, args: &Args) -> Option<Vec<Value>> {
         .cloned()
 }
 
+/// The error list a state run returns when the pillar failed to render (retcode 5).
+fn pillar_failure(ctx: &RunContext, args: &Args) -> Option<Value> {
+    let errs = pillar_errors(ctx, args)?;
+    set_retcode(EX_PILLAR_FAILURE);
+    let mut out = vec![Value::from(
+        "Pillar failed to render with the following messages:",
+    )];
+    out.extend(errs);
+    Some(Value::List(out))
+}
+
 fn error_list(errors: Vec<String>) -> Value {
     Value::List(errors.into_iter().map(Value::Str).collect())
 }
@@ -280,13 +291,8 @@ pub fn sls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
     let ctx = &ctx;
     let test = test_value(ctx, args, 1);
-    if let Some(errs) = pillar_errors(ctx, args) {
-        set_retcode(EX_PILLAR_FAILURE);
-        let mut out = vec![Value::from(
-            "Pillar failed to render with the following messages:",
-        )];
-        out.extend(errs);
-        return Ok(Value::List(out));
+    if let Some(failure) = pillar_failure(ctx, args) {
+        return Ok(failure);
     }
     let saltenv = saltenv_of(ctx, args);
     let mods = split_input(&mods);
@@ -343,13 +349,8 @@ pub fn highstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
     let ctx = &ctx;
     let test = test_value(ctx, args, 0);
-    if let Some(errs) = pillar_errors(ctx, args) {
-        set_retcode(EX_PILLAR_FAILURE);
-        let mut out = vec![Value::from(
-            "Pillar failed to render with the following messages:",
-        )];
-        out.extend(errs);
-        return Ok(Value::List(out));
+    if let Some(failure) = pillar_failure(ctx, args) {
+        return Ok(failure);
     }
     let ret = call_highstate(ctx, args, test);
     set_state_retcode(&ret);
@@ -419,13 +420,8 @@ pub fn sls_id(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
     let ctx = &ctx;
     let test = test_value(ctx, args, 2);
-    if let Some(errs) = pillar_errors(ctx, args) {
-        set_retcode(EX_PILLAR_FAILURE);
-        let mut out = vec![Value::from(
-            "Pillar failed to render with the following messages:",
-        )];
-        out.extend(errs);
-        return Ok(Value::List(out));
+    if let Some(failure) = pillar_failure(ctx, args) {
+        return Ok(failure);
     }
     let saltenv = saltenv_of(ctx, args);
     let mods = split_input(&mods_v);

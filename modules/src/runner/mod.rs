@@ -37,7 +37,12 @@ fn local_time_of_day() -> String {
         .unwrap_or_default();
     let offset = local_utc_offset_secs();
     let secs = (now.as_secs() as i64 + offset).rem_euclid(86_400);
-    let hms = format!("{:02}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60);
+    let hms = format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    );
     // Python's time().isoformat() drops the fraction when it is zero.
     match now.subsec_micros() {
         0 => hms,
@@ -167,6 +172,21 @@ impl<'a> StateRunner<'a> {
         Value::Dict(d)
     }
 
+    /// The return for a chunk caught in a requisite loop.
+    fn recursive_requisite(&mut self, low: &Dict) -> Value {
+        let id = low.get("__id__").map(Value::to_py_str).unwrap_or_default();
+        tracing::error!(%id, "Recursive requisite found.");
+        let mut d = Dict::new();
+        d.insert("changes", Value::dict());
+        d.insert("result", Value::Bool(false));
+        d.insert("comment", Value::from("Recursive requisite found"));
+        d.insert("__run_num__", Value::Int(self.next_run_num()));
+        for k in ["__sls__", "__id__", "name"] {
+            d.insert(k, low.get(k).cloned().unwrap_or_default());
+        }
+        Value::Dict(d)
+    }
+
     fn call_chunk(
         &mut self,
         idx: usize,
@@ -208,41 +228,15 @@ impl<'a> StateRunner<'a> {
                         let mut found = false;
                         let Some(req_val) = req_val else { continue };
                         for (ci, chunk) in chunks.iter_mut().enumerate() {
-                            if req_key == "sls" {
-                                let sls = chunk
-                                    .get("__sls__")
-                                    .map(Value::to_py_str)
-                                    .unwrap_or_default();
-                                let included = chunk
-                                    .get("__sls_included_from__")
-                                    .and_then(Value::as_list)
-                                    .is_some_and(|l| l.iter().any(|x| x.to_py_str() == req_val));
-                                if fnmatch(&sls, &req_val) || included {
-                                    if *requisite == "prereq" {
-                                        chunk.insert("__prereq__", Value::Bool(true));
-                                    }
-                                    to_run.push(ci);
-                                    found = true;
+                            if requisites::req_matches(chunk, &req_key, &req_val) {
+                                // Only named chunks carry the prereq flags, as in Salt.
+                                if *requisite == "prereq" {
+                                    chunk.insert("__prereq__", Value::Bool(true));
+                                } else if *requisite == "prerequired" && req_key != "sls" {
+                                    chunk.insert("__prerequired__", Value::Bool(true));
                                 }
-                                continue;
-                            }
-                            let name = chunk.get("name").map(Value::to_py_str).unwrap_or_default();
-                            let id = chunk
-                                .get("__id__")
-                                .map(Value::to_py_str)
-                                .unwrap_or_default();
-                            if fnmatch(&name, &req_val) || fnmatch(&id, &req_val) {
-                                let st =
-                                    chunk.get("state").map(Value::to_py_str).unwrap_or_default();
-                                if req_key == "id" || st == req_key {
-                                    if *requisite == "prereq" {
-                                        chunk.insert("__prereq__", Value::Bool(true));
-                                    } else if *requisite == "prerequired" {
-                                        chunk.insert("__prerequired__", Value::Bool(true));
-                                    }
-                                    to_run.push(ci);
-                                    found = true;
-                                }
+                                to_run.push(ci);
+                                found = true;
                             }
                         }
                         if !found {
@@ -288,15 +282,8 @@ impl<'a> StateRunner<'a> {
                             return Ok(());
                         }
                         let low = chunks[idx].clone();
-                        let mut d = Dict::new();
-                        d.insert("changes", Value::dict());
-                        d.insert("result", Value::Bool(false));
-                        d.insert("comment", Value::from("Recursive requisite found"));
-                        d.insert("__run_num__", Value::Int(self.next_run_num()));
-                        for k in ["__sls__", "__id__", "name"] {
-                            d.insert(k, low.get(k).cloned().unwrap_or_default());
-                        }
-                        running.insert(tag.as_str(), Value::Dict(d));
+                        let r = self.recursive_requisite(&low);
+                        running.insert(tag.as_str(), r);
                         return Ok(());
                     }
                     self.call_chunk(ci, chunks, running, 0)?;
@@ -320,15 +307,8 @@ impl<'a> StateRunner<'a> {
                     self.pre.insert(tag.as_str(), r);
                 } else if depth + 1 >= 20 {
                     let low = chunks[idx].clone();
-                    let mut d = Dict::new();
-                    d.insert("changes", Value::dict());
-                    d.insert("result", Value::Bool(false));
-                    d.insert("comment", Value::from("Recursive requisite found"));
-                    d.insert("__run_num__", Value::Int(self.next_run_num()));
-                    for k in ["__sls__", "__id__", "name"] {
-                        d.insert(k, low.get(k).cloned().unwrap_or_default());
-                    }
-                    running.insert(tag.as_str(), Value::Dict(d));
+                    let r = self.recursive_requisite(&low);
+                    running.insert(tag.as_str(), r);
                 } else {
                     self.call_chunk(idx, chunks, running, depth + 1)?;
                 }
@@ -676,7 +656,10 @@ impl<'a> StateRunner<'a> {
             args.insert("__env__", Value::Str(saltenv.clone()));
         }
         if state == "file" && low.get("clean").is_some_and(Value::truthy) {
-            args.insert("__lowstate__", Value::List(self.lowstate.iter().cloned().map(Value::Dict).collect()));
+            args.insert(
+                "__lowstate__",
+                Value::List(self.lowstate.iter().cloned().map(Value::Dict).collect()),
+            );
         }
         let call = StateCall {
             low: &args,
@@ -776,18 +759,8 @@ impl<'a> StateRunner<'a> {
                         .iter()
                         .any(|(r, _)| r.0 == lkey && (r.1 == lval || r.2 == lval));
                     if !exists {
-                        let mut e = Dict::new();
-                        e.insert(
-                            "comment",
-                            Value::Str(format!("Referenced state {lkey}: {lval} does not exist")),
-                        );
-                        e.insert("name", Value::Str(format!("listen_{lkey}:{lval}")));
-                        e.insert("result", Value::Bool(false));
-                        e.insert("changes", Value::dict());
-                        errors.insert(
-                            format!("Listen_Error_|-listen_{lval}_|-listen_{lkey}_|-Listen_Error"),
-                            Value::Dict(e),
-                        );
+                        let (tag, e) = listen_error(&lkey, &lval);
+                        errors.insert(tag, e);
                         continue;
                     }
                     let to_tags: Vec<String> = crefs
@@ -810,18 +783,8 @@ impl<'a> StateRunner<'a> {
                             .map(|(_, c)| *c)
                             .collect();
                         if targets.is_empty() {
-                            let mut e = Dict::new();
-                            e.insert(
-                                "comment",
-                                Value::Str(format!("Referenced state {kk}: {kv} does not exist")),
-                            );
-                            e.insert("name", Value::Str(format!("listen_{kk}:{kv}")));
-                            e.insert("result", Value::Bool(false));
-                            e.insert("changes", Value::dict());
-                            errors.insert(
-                                format!("Listen_Error_|-listen_{kv}_|-listen_{kk}_|-Listen_Error"),
-                                Value::Dict(e),
-                            );
+                            let (tag, e) = listen_error(kk, kv);
+                            errors.insert(tag, e);
                             continue;
                         }
                         for c in targets {
@@ -855,6 +818,22 @@ impl<'a> StateRunner<'a> {
         let _ = Key::None;
         Ok(running)
     }
+}
+
+/// The `Listen_Error` entry for a `listen` that names a state that does not exist.
+fn listen_error(kind: &str, name: &str) -> (String, Value) {
+    let mut e = Dict::new();
+    e.insert(
+        "comment",
+        Value::Str(format!("Referenced state {kind}: {name} does not exist")),
+    );
+    e.insert("name", Value::Str(format!("listen_{kind}:{name}")));
+    e.insert("result", Value::Bool(false));
+    e.insert("changes", Value::dict());
+    (
+        format!("Listen_Error_|-listen_{name}_|-listen_{kind}_|-Listen_Error"),
+        Value::Dict(e),
+    )
 }
 
 /// A module's [`StateReturn`] as Salt's return dict (`name`, `changes`, `result`, `comment`

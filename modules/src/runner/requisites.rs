@@ -35,6 +35,22 @@ pub(super) fn trim_req(req: &Value) -> Option<(String, Option<String>)> {
     }
 }
 
+/// Whether `chunk` is named by the requisite `req_key: req_val` (`sls` matches the chunk's SLS
+/// or an SLS that included it; otherwise the name or ID as a glob, and the state module
+/// unless the key is `id`).
+pub(super) fn req_matches(chunk: &Dict, req_key: &str, req_val: &str) -> bool {
+    let text = |k: &str| chunk.get(k).map(Value::to_py_str).unwrap_or_default();
+    if req_key == "sls" {
+        let included = chunk
+            .get("__sls_included_from__")
+            .and_then(Value::as_list)
+            .is_some_and(|l| l.iter().any(|x| x.to_py_str() == req_val));
+        return fnmatch(&text("__sls__"), req_val) || included;
+    }
+    (fnmatch(&text("name"), req_val) || fnmatch(&text("__id__"), req_val))
+        && (req_key == "id" || text("state") == req_key)
+}
+
 const REQ_TYPES: &[&str] = &[
     "require",
     "require_any",
@@ -137,32 +153,9 @@ impl StateRunner<'_> {
                 let Some(req_val) = req_val else { continue };
                 let mut found = false;
                 for (ci, chunk) in chunks.iter().enumerate() {
-                    if req_key == "sls" {
-                        let sls = chunk
-                            .get("__sls__")
-                            .map(Value::to_py_str)
-                            .unwrap_or_default();
-                        let included = chunk
-                            .get("__sls_included_from__")
-                            .and_then(Value::as_list)
-                            .is_some_and(|l| l.iter().any(|x| x.to_py_str() == req_val));
-                        if fnmatch(&sls, &req_val) || included {
-                            found = true;
-                            reqs[ri].1.push(ci);
-                        }
-                        continue;
-                    }
-                    let name = chunk.get("name").map(Value::to_py_str).unwrap_or_default();
-                    let id = chunk
-                        .get("__id__")
-                        .map(Value::to_py_str)
-                        .unwrap_or_default();
-                    if fnmatch(&name, &req_val) || fnmatch(&id, &req_val) {
-                        let st = chunk.get("state").map(Value::to_py_str).unwrap_or_default();
-                        if req_key == "id" || st == req_key {
-                            found = true;
-                            reqs[ri].1.push(ci);
-                        }
+                    if req_matches(chunk, &req_key, &req_val) {
+                        found = true;
+                        reqs[ri].1.push(ci);
                     }
                 }
                 if !found {
