@@ -38,9 +38,7 @@ impl RunContext {
     /// The base Jinja context for a template: `grains`, `pillar`, `opts`, `saltenv`, plus the
     /// path variables for `tpl_path` (and `sls` when rendering an SLS).
     pub fn template_context(&self, sls: Option<&str>, tpl_path: &str, saltenv: &str) -> Dict {
-        // TODO(jinja): switch to rsalt_sls::jinja::sls_context once it lands.
-        let _ = (sls, tpl_path);
-        let mut ctx = Dict::new();
+        let mut ctx = rsalt_sls::jinja::sls_context(sls, tpl_path, saltenv);
         ctx.insert("grains", Value::Dict((*self.grains).clone()));
         ctx.insert("pillar", Value::Dict(self.pillar()));
         ctx.insert("opts", Value::Dict((*self.opts).clone()));

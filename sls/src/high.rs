@@ -100,7 +100,7 @@ impl<'a> HighState<'a> {
 
     /// The Jinja context for rendering `sls` from `tpl_path`.
     pub fn context_for(&self, sls: &str, tpl_path: &str, saltenv: &str) -> Dict {
-        let mut ctx = crate::slsctx::path_context(Some(sls), tpl_path);
+        let mut ctx = crate::jinja::sls_context(Some(sls), tpl_path, saltenv);
         if let Some(full) = self.env.files.find(saltenv, tpl_path) {
             ctx.insert("tplpath", Value::from(full.to_string_lossy().to_string()));
         }

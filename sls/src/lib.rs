@@ -36,7 +36,6 @@ pub mod matcher;
 pub mod opts;
 pub mod pillar;
 pub mod render;
-pub mod slsctx;
 pub mod top;
 
 pub use caller::{CallError, Caller};

@@ -85,7 +85,7 @@ pub fn compile_pillar(
             continue;
         }
         let text = files.read(e, &opts.state_top).unwrap_or_default();
-        let mut tctx = crate::slsctx::path_context(None, &opts.state_top);
+        let mut tctx = crate::jinja::sls_context(Some(""), &opts.state_top, e);
         for (k, v) in ctx.iter() {
             tctx.map.insert(k.clone(), v.clone());
         }
@@ -254,7 +254,7 @@ fn render_pstate(
         return (None, errors);
     };
     let text = files.read(saltenv, &path).unwrap_or_default();
-    let mut sctx = crate::slsctx::path_context(Some(sls), &path);
+    let mut sctx = crate::jinja::sls_context(Some(sls), &path, saltenv);
     for (k, v) in ctx.iter() {
         sctx.map.insert(k.clone(), v.clone());
     }

@@ -82,7 +82,7 @@ impl HighState<'_> {
             .files
             .read(saltenv, path)
             .unwrap_or_default();
-        let mut ctx = crate::slsctx::path_context(None, path);
+        let mut ctx = crate::jinja::sls_context(Some(""), path, saltenv);
         for (k, v) in self.base_context().iter() {
             ctx.map.insert(k.clone(), v.clone());
         }
