@@ -26,7 +26,11 @@ fn step(name: &str, cmd: &mut Command) -> Result<()> {
     let t = Instant::now();
     println!("==> {name}");
     let status = cmd.status().with_context(|| format!("starting {name}"))?;
-    println!("<== {name}: {} in {:.0?}", if status.success() { "ok" } else { "FAILED" }, t.elapsed());
+    println!(
+        "<== {name}: {} in {:.0?}",
+        if status.success() { "ok" } else { "FAILED" },
+        t.elapsed()
+    );
     if !status.success() {
         bail!("{name} failed");
     }
@@ -37,21 +41,45 @@ fn step(name: &str, cmd: &mut Command) -> Result<()> {
 const FUZZ_TARGETS: &[&str] = &["yaml_load", "jinja_render"];
 
 /// Runs the whole suite; `conformance` runs the recorded cases (passed in by main).
-pub fn run(root: &Path, args: &TestArgs, conformance: impl FnOnce() -> Result<bool>) -> Result<bool> {
+pub fn run(
+    root: &Path,
+    args: &TestArgs,
+    conformance: impl FnOnce() -> Result<bool>,
+) -> Result<bool> {
     if !args.no_lint {
-        step("rustfmt", Command::new(cargo()).current_dir(root).args(["fmt", "--all", "--", "--check"]))?;
+        step(
+            "rustfmt",
+            Command::new(cargo())
+                .current_dir(root)
+                .args(["fmt", "--all", "--", "--check"]),
+        )?;
         step(
             "clippy",
-            Command::new(cargo()).current_dir(root).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+            Command::new(cargo()).current_dir(root).args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
         )?;
     }
-    step("tests", Command::new(cargo()).current_dir(root).args(["test", "--workspace", "--quiet"]))?;
+    step(
+        "tests",
+        Command::new(cargo())
+            .current_dir(root)
+            .args(["test", "--workspace", "--quiet"]),
+    )?;
     println!("==> conformance (tests/conformance/cases, recorded from Salt 3007.8)");
     if !conformance()? {
         bail!("conformance failed");
     }
     if args.fuzz_seconds > 0 {
-        let has_fuzz = Command::new(cargo()).args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+        let has_fuzz = Command::new(cargo())
+            .args(["fuzz", "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success());
         if !has_fuzz {
             println!("==> fuzz: cargo-fuzz is not installed (`cargo install cargo-fuzz --locked`); skipped");
         } else {
@@ -60,7 +88,11 @@ pub fn run(root: &Path, args: &TestArgs, conformance: impl FnOnce() -> Result<bo
                 .map(|t| Path::new(&t).join("fuzz"))
                 .unwrap_or_else(|| fuzz_dir.join("target"));
             for t in FUZZ_TARGETS {
-                if !fuzz_dir.join("fuzz_targets").join(format!("{t}.rs")).exists() {
+                if !fuzz_dir
+                    .join("fuzz_targets")
+                    .join(format!("{t}.rs"))
+                    .exists()
+                {
                     bail!("fuzz target {t} is missing from fuzz/fuzz_targets");
                 }
                 step(
@@ -69,7 +101,13 @@ pub fn run(root: &Path, args: &TestArgs, conformance: impl FnOnce() -> Result<bo
                         .current_dir(&fuzz_dir)
                         .env("RUSTC_BOOTSTRAP", "1")
                         .env("CARGO_TARGET_DIR", &target)
-                        .args(["fuzz", "run", t, "--", &format!("-max_total_time={}", args.fuzz_seconds)]),
+                        .args([
+                            "fuzz",
+                            "run",
+                            t,
+                            "--",
+                            &format!("-max_total_time={}", args.fuzz_seconds),
+                        ]),
                 )?;
             }
         }

@@ -25,7 +25,10 @@ fn target_dir(root: &Path) -> PathBuf {
 
 /// Runs the demo; returns whether the second run was clean.
 pub fn run(root: &Path, args: &DemoArgs, rsalt_call: &Path) -> Result<bool> {
-    let dir = args.dir.clone().unwrap_or_else(|| target_dir(root).join("demo"));
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| target_dir(root).join("demo"));
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cleaning {}", dir.display()))?;
     }
@@ -43,7 +46,10 @@ pub fn run(root: &Path, args: &DemoArgs, rsalt_call: &Path) -> Result<bool> {
         "rsalt_sandbox": sandbox,
         "enable_fqdns_grains": false,
     });
-    std::fs::write(conf.join("minion"), serde_json::to_string_pretty(&config)? + "\n")?;
+    std::fs::write(
+        conf.join("minion"),
+        serde_json::to_string_pretty(&config)? + "\n",
+    )?;
 
     let apply = |extra: &[&str]| -> Result<(bool, String)> {
         let out = Command::new(rsalt_call)
@@ -67,7 +73,8 @@ pub fn run(root: &Path, args: &DemoArgs, rsalt_call: &Path) -> Result<bool> {
         .arg(&conf)
         .args(["--local", "--out=json", "state.apply"])
         .output()?;
-    let ret: serde_json::Value = serde_json::from_slice(&json.stdout).context("parsing JSON output")?;
+    let ret: serde_json::Value =
+        serde_json::from_slice(&json.stdout).context("parsing JSON output")?;
     let changed: Vec<String> = ret["local"]
         .as_object()
         .map(|m| {
@@ -84,6 +91,10 @@ pub fn run(root: &Path, args: &DemoArgs, rsalt_call: &Path) -> Result<bool> {
         println!("\nnot idempotent: {changed:?}");
         return Ok(false);
     }
-    println!("\nDone. Files are under {}; config in {}.", sandbox.display(), conf.display());
+    println!(
+        "\nDone. Files are under {}; config in {}.",
+        sandbox.display(),
+        conf.display()
+    );
     Ok(true)
 }
