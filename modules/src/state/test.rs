@@ -169,6 +169,14 @@ fn check_key(pillar: &Dict, key: &str, ty: Option<&str>) -> Option<bool> {
     })
 }
 
+/// Python dict assignment: an existing key keeps its position.
+fn set_failed<'a>(failed: &mut Vec<(String, Option<&'a str>)>, k: String, ty: Option<&'a str>) {
+    match failed.iter_mut().find(|(f, _)| *f == k) {
+        Some(slot) => slot.1 = ty,
+        None => failed.push((k, ty)),
+    }
+}
+
 fn check_pillar(call: &StateCall<'_>) -> StateReturn {
     let low = call.low;
     let groups: [(&str, Option<&str>, &str); 6] = [
@@ -200,13 +208,11 @@ fn check_pillar(call: &StateCall<'_>) -> StateReturn {
         for k in keys {
             match check_key(&pillar, &k, ty) {
                 None => {
-                    failed.retain(|(f, _)| *f != k);
-                    failed.push((k, None));
+                    set_failed(&mut failed, k, None);
                     r.result = Some(false);
                 }
                 Some(false) => {
-                    failed.retain(|(f, _)| *f != k);
-                    failed.push((k, Some(shown)));
+                    set_failed(&mut failed, k, Some(shown));
                     r.result = Some(false);
                 }
                 Some(true) if verbose => {
