@@ -282,8 +282,9 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
                 (v, rc)
             }
             Err(rsalt_sls::CallError::NotAvailable(f)) => {
-                let msg = format!("'{f}' is not available.");
-                (Value::Str(msg), 1)
+                // salt-call prints this on stderr, no output, and exits 255.
+                let _ = writeln!(std::io::stderr(), "'{f}' is not available.");
+                return Ok(255);
             }
             Err(e) => {
                 let _ = writeln!(std::io::stderr(), "Error running '{fun}': {e}");
