@@ -1,9 +1,32 @@
-//! YAML as Salt reads and writes it.
+//! YAML as Salt reads and writes it (Salt 3007.8 uses PyYAML with libyaml: `CSafeLoader`,
+//! `CSafeDumper`).
 //!
-//! - [`load`]: YAML 1.1 with PyYAML's resolvers plus Salt's `SaltYamlSafeLoader` tweaks
-//!   (mappings become `OrderedDict`, leading zeros stripped from ints, duplicate keys
-//!   rejected, timestamps kept as strings).
-//! - [`dump`]: PyYAML-compatible `safe_dump` in block or flow style.
+//! Loading:
+//! - [`load`]: the SLS renderer (`SaltYamlSafeLoader(dictclass=OrderedDict)`): YAML 1.1
+//!   implicit resolvers (`yes/no/on/off` → bool, `1:30` → 90, `1e3` stays a string...),
+//!   Salt's tweaks (`0644` → 644, timestamps stay strings, duplicate keys are
+//!   "found conflicting ID", Salt's `<<` merge order), mappings become `OrderedDict`s.
+//! - [`safe_load`]: `salt.utils.yaml.safe_load` (Jinja `load_yaml`/`import_yaml`): the
+//!   same with plain dicts.
+//! - [`load_with`] + [`LoadOptions`]: also PyYAML's plain `SafeLoader`
+//!   (`salt.serializers.yaml.deserialize`).
+//! - Errors ([`YamlError`]) carry libyaml's wording and marks; [`YamlError::salt_render_message`]
+//!   is what Salt prints after "Rendering SLS '...' failed: ".
+//! - Bounded: nesting deeper than [`MAX_DEPTH`] or alias expansion beyond [`MAX_NODES`]
+//!   values is an error ([`YamlErrorKind::Limit`]); flow collections nest at most 255 deep.
+//!
+//! Dumping ([`dump`] with [`DumpOptions`]): libyaml's emitter byte for byte, in the
+//! configurations Salt uses: [`DumpOptions::outputter`] (`--out yaml`), [`format_yaml`]
+//! (Jinja `|yaml`), [`serialize`]/[`serialize_with`] (`salt.serializers.yaml`,
+//! `file.serialize`).
+//!
+//! Known differences from Salt: integers beyond `i64` load as their decimal string;
+//! `!!binary` loads as a (lossy UTF-8) string, `!!set` as a list of its members,
+//! `!!pairs`/plain `!!omap` as lists of 2-item lists, PyYAML `datetime`s (plain loader only)
+//! as strings; recursive aliases are refused; flow collections whose continuation lines are
+//! not indented past the enclosing block, and tabs indenting a continuation line of a quoted
+//! scalar, are errors here but accepted by libyaml; marks of scanner errors may differ (Salt
+//! does not print them).
 //!
 //! Modules: `resolve` (YAML 1.1 implicit resolvers), `load` (composer + constructor),
 //! `emit` (emitter).
