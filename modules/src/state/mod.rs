@@ -5,6 +5,7 @@
 
 pub mod cmd;
 pub mod file;
+pub mod ini;
 pub mod test;
 
 use crate::RunContext;
@@ -154,6 +155,7 @@ pub fn registry() -> Registry {
     let mut r = Registry::default();
     r.add(Arc::new(cmd::Cmd));
     r.add(Arc::new(file::File));
+    r.add(Arc::new(ini::Ini));
     r.add(Arc::new(test::Test));
     r
 }

@@ -7,8 +7,10 @@
 
 pub mod accumulated;
 mod blockreplace;
+mod comment;
 pub mod difflib;
 mod directory;
+mod keyvalue;
 mod line;
 mod managed;
 mod misc;
@@ -77,10 +79,10 @@ impl StateModule for File {
             "prepend" => line::append(call, true),
             "line" => line::line(call),
             "replace" => replace::replace(call),
-            "comment" => replace::comment(call, true),
-            "uncomment" => replace::comment(call, false),
+            "comment" => comment::comment(call),
+            "uncomment" => comment::uncomment(call),
             "blockreplace" => blockreplace::blockreplace(call),
-            "keyvalue" => replace::keyvalue(call),
+            "keyvalue" => keyvalue::keyvalue(call),
             "serialize" => serialize::serialize(call),
             "recurse" => recurse::recurse(call),
             "accumulated" => accumulated::accumulated(call),

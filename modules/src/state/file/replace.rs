@@ -1,5 +1,5 @@
-//! `file.replace`, `file.comment`, `file.uncomment`, `file.keyvalue`, plus the Python
-//! regex translation they share.
+//! `file.replace`, plus the Python regex translation it shares with `file.comment` /
+//! `file.uncomment` (see `comment.rs`).
 
 use super::util;
 use super::{arg, arg_bool, arg_str, new_ret};
@@ -345,17 +345,4 @@ pub(crate) fn replace(call: &StateCall<'_>) -> StateReturn {
         }
         Ok(_) => ret.with_comment("No changes needed to be made"),
     }
-}
-
-/// `file.comment` / `file.uncomment`.
-pub(crate) fn comment(call: &StateCall<'_>, on: bool) -> StateReturn {
-    let (ret, name) = new_ret(call);
-    let _ = (name, on);
-    ret.fail("file.comment/file.uncomment are not implemented in rsalt yet")
-}
-
-/// `file.keyvalue`.
-pub(crate) fn keyvalue(call: &StateCall<'_>) -> StateReturn {
-    let (ret, _) = new_ret(call);
-    ret.fail("file.keyvalue is not implemented in rsalt yet")
 }
