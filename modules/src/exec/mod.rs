@@ -7,6 +7,7 @@ pub mod config;
 pub mod defaults;
 pub mod file;
 pub mod grains;
+pub mod ini;
 pub mod pillar;
 pub mod slsutil;
 pub mod state;
@@ -112,6 +113,7 @@ pub fn registry() -> ExecRegistry {
     sys::register(&mut r);
     state::register(&mut r);
     file::register(&mut r);
+    ini::register(&mut r);
     r
 }
 
