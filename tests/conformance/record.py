@@ -136,6 +136,23 @@ def with_case(v, path):
     return v
 
 
+def copy_seed(src, dst):
+    """Copy a sandbox seed: links as links; modes as a git checkout under umask
+    022 gives them (dirs 0755, files 0755 with any x bit, else 0644)."""
+    os.mkdir(dst)
+    for name in sorted(os.listdir(src)):
+        s, d = os.path.join(src, name), os.path.join(dst, name)
+        st = os.lstat(s)
+        if stat.S_ISLNK(st.st_mode):
+            os.symlink(os.readlink(s), d)
+        elif stat.S_ISDIR(st.st_mode):
+            copy_seed(s, d)
+        else:
+            shutil.copyfile(s, d)
+            os.chmod(d, 0o755 if st.st_mode & 0o111 else 0o644)
+    os.chmod(dst, 0o755)
+
+
 class Run:
     """One case's temp tree: conf/minion, root/ (root_dir), sandbox/ (cwd)."""
 
@@ -148,7 +165,7 @@ class Run:
         os.mkdir(self.root)
         seed = os.path.join(self.case_dir, "sandbox")
         if os.path.isdir(seed):
-            shutil.copytree(seed, self.sandbox, symlinks=True)
+            copy_seed(seed, self.sandbox)
         else:
             os.mkdir(self.sandbox, 0o755)
         grains = dict(BASE_GRAINS)

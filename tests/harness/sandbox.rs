@@ -355,7 +355,10 @@ fn walk(root: &Path, dir: &Path, snap: &mut Map<String, Value>) {
     }
 }
 
-/// `shutil.copytree(src, dst, symlinks=True)`: modes kept, links copied as links.
+/// Copy a case's `sandbox/` seed: links copied as links, and modes as a git
+/// checkout under umask 022 gives them (dirs 0755, files 0755 when any x bit
+/// is set, else 0644), so the result does not depend on how the case folder
+/// was checked out or copied (the shared corpus' copy is read-only, for one).
 pub fn copy_tree(src: &Path, dst: &Path) -> Result<(), HarnessError> {
     let io = |p: &Path| {
         let p = p.to_path_buf();
@@ -374,10 +377,11 @@ pub fn copy_tree(src: &Path, dst: &Path) -> Result<(), HarnessError> {
             copy_tree(&from, &to)?;
         } else {
             fs::copy(&from, &to).map_err(io(&to))?;
+            let mode = if md.mode() & 0o111 != 0 { 0o755 } else { 0o644 };
+            fs::set_permissions(&to, fs::Permissions::from_mode(mode)).map_err(io(&to))?;
         }
     }
-    let md = fs::metadata(src).map_err(io(src))?;
-    fs::set_permissions(dst, md.permissions()).map_err(io(dst))?;
+    fs::set_permissions(dst, fs::Permissions::from_mode(0o755)).map_err(io(dst))?;
     Ok(())
 }
 
@@ -531,14 +535,27 @@ mod tests {
     }
 
     #[test]
-    fn copy_tree_keeps_modes_and_links() {
+    fn copy_tree_normalises_modes_and_keeps_links() {
         let d = tempfile::tempdir().unwrap();
         let src = d.path().join("src");
         fs::create_dir_all(src.join("a")).unwrap();
         fs::write(src.join("a/x"), "1").unwrap();
-        fs::set_permissions(src.join("a/x"), fs::Permissions::from_mode(0o600)).unwrap();
+        fs::write(src.join("run.sh"), "#!/bin/sh\n").unwrap();
         std::os::unix::fs::symlink("a/x", src.join("ln")).unwrap();
+        fs::set_permissions(src.join("a/x"), fs::Permissions::from_mode(0o444)).unwrap();
+        fs::set_permissions(src.join("run.sh"), fs::Permissions::from_mode(0o500)).unwrap();
+        fs::set_permissions(src.join("a"), fs::Permissions::from_mode(0o555)).unwrap();
         copy_tree(&src, &d.path().join("dst")).unwrap();
-        assert_eq!(snapshot(&src), snapshot(&d.path().join("dst")));
+        let s = snapshot(&d.path().join("dst"));
+        assert_eq!(
+            s,
+            json!({
+                "a": {"type": "dir", "mode": "0755"},
+                "a/x": {"type": "file", "mode": "0644", "content": "1"},
+                "ln": {"type": "link", "target": "a/x"},
+                "run.sh": {"type": "file", "mode": "0755", "content": "#!/bin/sh\n"},
+            })
+        );
+        fs::set_permissions(src.join("a"), fs::Permissions::from_mode(0o755)).unwrap();
     }
 }

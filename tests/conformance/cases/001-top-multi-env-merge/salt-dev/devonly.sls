@@ -1,0 +1,4 @@
+dev-file:
+  file.managed:
+    - name: {{ grains['sandbox'] }}/dev.txt
+    - contents: dev from {{ saltenv }}

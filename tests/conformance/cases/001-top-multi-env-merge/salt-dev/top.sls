@@ -1,0 +1,6 @@
+dev:
+  '*':
+    - devextra
+base:
+  'web1':
+    - fromdevtop

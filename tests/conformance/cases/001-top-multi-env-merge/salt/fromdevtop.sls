@@ -1,0 +1,2 @@
+fromdevtop:
+  test.succeed_without_changes

@@ -1,0 +1,3 @@
+devextra:
+  test.succeed_without_changes:
+    - name: extra in {{ saltenv }}

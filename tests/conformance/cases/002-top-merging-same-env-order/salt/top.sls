@@ -1,0 +1,8 @@
+base:
+  '*':
+    - common
+dev:
+  'web*':
+    - devonly
+  'db*':
+    - nomatch

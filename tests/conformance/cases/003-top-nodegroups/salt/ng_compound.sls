@@ -1,0 +1,2 @@
+ng_compound-state:
+  test.nop: []

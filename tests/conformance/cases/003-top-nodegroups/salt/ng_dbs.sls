@@ -1,0 +1,2 @@
+ng_dbs-state:
+  test.nop: []

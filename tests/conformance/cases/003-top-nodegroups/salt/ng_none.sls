@@ -1,0 +1,2 @@
+ng_none-state:
+  test.nop: []

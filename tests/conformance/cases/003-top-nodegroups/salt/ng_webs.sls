@@ -1,0 +1,2 @@
+ng_webs-state:
+  test.nop: []

@@ -1,0 +1,3 @@
+app:
+  tier: frontend-01
+  ports: [80, 443]

@@ -1,0 +1,2 @@
+m_compound_j:
+  test.nop: []

@@ -1,0 +1,2 @@
+m_compound_p:
+  test.nop: []

@@ -1,0 +1,2 @@
+m_grain_pcre:
+  test.nop: []

@@ -1,0 +1,2 @@
+m_nope:
+  test.nop: []

@@ -1,0 +1,2 @@
+m_pillar_exact:
+  test.nop: []

@@ -1,0 +1,2 @@
+m_pillar_exact_partial:
+  test.nop: []

@@ -1,0 +1,2 @@
+m_pillar_pcre:
+  test.nop: []

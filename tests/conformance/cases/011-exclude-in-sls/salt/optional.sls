@@ -1,0 +1,2 @@
+optional-state:
+  test.succeed_with_changes: []

@@ -1,0 +1,6 @@
+include:
+  - base
+extend:
+  no-such-id:
+    test.nop:
+      - name: x

@@ -1,0 +1,5 @@
+app:
+  motd: |
+    Welcome to {{ grains['fqdn'] }}
+    Managed by salt
+  key: secret-value

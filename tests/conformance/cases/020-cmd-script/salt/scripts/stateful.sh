@@ -1,0 +1,4 @@
+#!/bin/sh
+echo "some output"
+echo ""
+echo "changed=no comment='nothing to do'"

@@ -1,0 +1,5 @@
+common-checks:
+  test.nop:
+    - names:
+      - one
+      - two

@@ -1,0 +1,5 @@
+base:
+  'web*':
+    - web
+  '*':
+    - common

@@ -1,0 +1,4 @@
+svc:
+  name: demo
+  enabled: true
+  ports: [80, 443]
