@@ -111,6 +111,8 @@ struct TreeResult {
     rsalt: ToolResult,
     salt: Option<ToolResult>,
     same_files: Option<Result<(), String>>,
+    /// 1-minute load average before and after the tree's runs.
+    load: (Option<f64>, Option<f64>),
 }
 
 /// Runs the benchmark; returns whether every check and threshold passed.
@@ -483,6 +485,7 @@ fn bench_tree(
         None => None,
     };
     println!("== {n} file states ({}) ==", tree.display());
+    let load_before = load_avg();
 
     let mut r_res = ToolResult::default();
     let mut s_res = salt.map(|_| ToolResult::default());
@@ -535,7 +538,18 @@ fn bench_tree(
         rsalt: r_res,
         salt: s_res,
         same_files,
+        load: (load_before, load_avg()),
     })
+}
+
+/// The 1-minute load average (`/proc/loadavg`), to show how busy the machine was.
+fn load_avg() -> Option<f64> {
+    fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Both sandboxes hold the same paths, types, modes and contents.
@@ -716,6 +730,19 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
         }
     }
     let _ = writeln!(out);
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let loads: Vec<String> = results
+        .iter()
+        .map(|t| {
+            let f = |x: Option<f64>| x.map_or_else(|| "?".into(), |x| format!("{x:.1}"));
+            format!("{} states {} -> {}", t.size, f(t.load.0), f(t.load.1))
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "machine: {cores} cores; 1-min load average before -> after: {}\n",
+        loads.join(", ")
+    );
     for (pass, text) in &checks {
         ok &= *pass;
         let _ = writeln!(out, "[{}] {text}", if *pass { " ok " } else { "FAIL" });

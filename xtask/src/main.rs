@@ -7,6 +7,7 @@
 //!   expected outputs from Salt 3007.8 (`tests/conformance/record.py`).
 //! - `ci`, `bench`, `fuzz`: placeholders for other engineers to fill.
 
+mod bench;
 mod ci;
 mod demo;
 
@@ -44,8 +45,8 @@ enum Task {
     /// Everything CI runs: fmt, clippy, tests, conformance, fuzz smoke
     #[command(alias = "ci")]
     Test(ci::TestArgs),
-    /// Benchmarks [not implemented yet]
-    Bench,
+    /// Benchmark rsalt-call --local against salt-call --local (docs/performance.md)
+    Bench(bench::BenchArgs),
     /// Fuzz smoke run [not implemented yet]
     Fuzz,
 }
@@ -123,7 +124,7 @@ fn run(cli: Cli) -> Result<bool> {
         Task::Test(args) => ci::run(&workspace_root(), &args, || {
             conformance(rsalt_tests::Options::default(), false)
         }),
-        Task::Bench => bail!("`cargo xtask bench` is not implemented yet"),
+        Task::Bench(args) => bench::run(args),
         Task::Fuzz => bail!("`cargo xtask fuzz` is not implemented yet"),
     }
 }
