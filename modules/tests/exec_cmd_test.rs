@@ -121,6 +121,32 @@ fn retcode_side_channel() {
     assert_eq!(exec::take_retcode(), Some(0));
 }
 
+fn nested(ctx: &rsalt_modules::RunContext, _args: &exec::Args) -> Result<Value, CallError> {
+    ctx.caller.call(
+        "cmd.run",
+        vec![Value::from("exit 3")],
+        d(r#"{"python_shell": true}"#),
+    )
+}
+
+#[test]
+fn nested_calls_do_not_set_the_exit_status() {
+    let mut reg = exec::registry();
+    reg.add("probe.nested", nested);
+    let files = Arc::new(RootsFileClient::new(vec![("base".into(), vec![])]));
+    let c = LocalCaller::new(
+        Arc::new(Dict::new()),
+        Arc::new(Dict::new()),
+        Arc::new(RwLock::new(Dict::new())),
+        files,
+        JinjaOptions::default(),
+        reg,
+    );
+    let _ = exec::take_retcode();
+    assert_eq!(call(&c, "probe.nested", "[]", "{}"), Ok(Value::from("")));
+    assert_eq!(exec::take_retcode(), None);
+}
+
 #[test]
 fn argument_errors_use_python_wording() {
     let c = caller();

@@ -11,7 +11,12 @@ use crate::RunContext;
 use rsalt_data::{Dict, Value};
 use rsalt_sls::jinja::{JinjaEnv, JinjaOptions};
 use rsalt_sls::{CallError, Caller, FileClient};
+use std::cell::Cell;
 use std::sync::{Arc, RwLock, Weak};
+
+thread_local! {
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
 
 /// Runs execution functions from a registry, locally.
 pub struct LocalCaller {
@@ -76,8 +81,24 @@ impl LocalCaller {
         &self.registry
     }
 
-    /// Calls `fun` with already-built [`Args`].
+    /// Calls `fun` with already-built [`Args`]. Only the outermost call on a thread may
+    /// set the exit status ([`super::take_retcode`]); calls made while another is running
+    /// (Jinja in `state.show_sls`, guards, ...) leave it alone, as in Salt.
     pub fn call_args(&self, fun: &str, args: &Args) -> Result<Value, CallError> {
+        let depth = DEPTH.with(|d| {
+            d.set(d.get() + 1);
+            d.get()
+        });
+        let ret = if depth > 1 {
+            super::preserve_retcode(|| self.dispatch(fun, args))
+        } else {
+            self.dispatch(fun, args)
+        };
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+        ret
+    }
+
+    fn dispatch(&self, fun: &str, args: &Args) -> Result<Value, CallError> {
         let ctx = self.context();
         if let Some(f) = super::sys::introspect(fun) {
             if self.registry.get(fun).is_some() {

@@ -306,6 +306,16 @@ pub fn take_retcode() -> Option<i64> {
     RETCODE.with(|c| c.take())
 }
 
+/// Runs `f` without letting it change the exit status: Salt's states and renderers call
+/// functions through their own loader, whose `__context__["retcode"]` never reaches the
+/// CLI.
+pub fn preserve_retcode<T>(f: impl FnOnce() -> T) -> T {
+    let saved = RETCODE.with(|c| c.get());
+    let out = f();
+    RETCODE.with(|c| c.set(saved));
+    out
+}
+
 /// Records that a function changed its positional argument `index` in place (Python
 /// mutation, e.g. `defaults.merge` merges into its first argument).
 pub fn set_mutated_arg(index: usize, value: Value) {

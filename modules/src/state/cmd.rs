@@ -195,7 +195,7 @@ pub fn run(call: &StateCall<'_>) -> StateReturn {
     }
     let spec = spec_for(call, CmdLine::Str(name.clone()));
     let hide = low.get("hide_output").is_some_and(Value::truthy);
-    let result = match run_all_spec(call.ctx, &spec, hide) {
+    let result = match crate::exec::preserve_retcode(|| run_all_spec(call.ctx, &spec, hide)) {
         Ok(r) => r,
         Err(e) => {
             ret.comment = e.to_string();
@@ -282,7 +282,9 @@ pub fn script(call: &StateCall<'_>) -> StateReturn {
     let mut spec = spec_for(call, CmdLine::List(Vec::new()));
     spec.context = tmpctx;
     let hide = low.get("hide_output").is_some_and(Value::truthy);
-    let cmd_all = match script_spec(call.ctx, &source, args.as_ref(), spec, hide) {
+    let cmd_all = match crate::exec::preserve_retcode(|| {
+        script_spec(call.ctx, &source, args.as_ref(), spec, hide)
+    }) {
         Ok(v) => v,
         Err(e) => {
             ret.comment = e.to_string();
