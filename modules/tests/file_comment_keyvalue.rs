@@ -40,6 +40,17 @@ fn file_keyvalue_states_match_recorded_salt() {
 }
 
 #[test]
+fn file_edge_cases_match_recorded_salt() {
+    let errors = oracle_ini::replay("file_edge");
+    assert!(
+        errors.is_empty(),
+        "{} mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+#[test]
 fn comment_keeps_mode_and_backs_up_the_original() {
     use std::os::unix::fs::PermissionsExt;
     let e = Env::new();

@@ -117,6 +117,48 @@ STATE_GROUPS = {
             ("secs-dict", "ini.sections_present", {"name": "a.ini", "sections": {"install": {}}}),
         ],
     },
+    "ini_present_edge": {
+        "seed": {
+            "crlf.ini": "\r\n\r\ntop=1\r\n  [ sec ]  \r\n\r\nk = v\r\nk = w\r\n;k2 = old\r\n# k3 = old\r\n\r\n\r\n[other]\r\nx=1",
+            "strict.ini": "a = 1\nb = 2\n[s]\nk = v\n",
+            "err.ini": "[error]\nk = v\n",
+            "flip.ini": "sec = flat\n[real]\nx = 1\n",
+            "tab.ini": "[s]\na\t1\n",
+        },
+        "states": [
+            ("crlf", "ini.options_present", {"name": "crlf.ini", "sections": {
+                " sec ": {"k": "z", "k2": "new", "k3": "new"}, "other": {"x": "1"}}}),
+            ("strict-top", "ini.options_present", {"name": "strict.ini", "strict": True, "sections": {
+                "a": "1", "s": {"k": "v"}}}),
+            ("error-section", "ini.options_present", {"name": "err.ini", "sections": {"error": {"k": "w"}}}),
+            ("flip", "ini.options_present", {"name": "flip.ini", "sections": {"sec": {"a": "b"}}}),
+            ("nested", "ini.options_present", {"name": "nested.ini", "sections": {
+                "s": {"k": "v", "sub": {"a": 1}}}}),
+            ("tab", "ini.options_present", {"name": "tab.ini", "separator": "\t", "sections": {
+                "s": {"a": "1", "b": "2", "c": "3"}}}),
+        ],
+    },
+    "ini_absent_edge": {
+        "seed": {"a.ini": "top = 1\nother = 2\n[s]\nk = v\nj = w\n[t]\n", "b.ini": "[s]\nk = v\n"},
+        "states": [
+            ("flat", "ini.options_absent", {"name": "a.ini", "sections": {"top": None, "s": ["k"]}}),
+            ("whole-empty", "ini.sections_absent", {"name": "a.ini", "sections": ["t"]}),
+            ("string", "ini.sections_absent", {"name": "b.ini", "sections": "s"}),
+        ],
+    },
+    "file_edge": {
+        "seed": {"a": "x=1\ny=2", "b": "// foo = 1\nbar = 2\n", "c": "FOO=1\n", "d": ";k = 1\n;;k = 2\n",
+                 "e": "Key = 1\n# Key = 2\n#Key = 3\n"},
+        "states": [
+            ("noeol", "file.keyvalue", {"name": "a", "key": "z", "value": "3", "append_if_not_found": True}),
+            ("multisep", "file.keyvalue", {"name": "b", "key": "bar", "value": "3", "separator": " = "}),
+            ("slashes", "file.comment", {"name": "b", "regex": "^bar = 3$", "char": "//"}),
+            ("icase", "file.comment", {"name": "c", "regex": "(?i)^foo"}),
+            ("semi", "file.uncomment", {"name": "d", "regex": "k = ", "char": ";", "backup": False}),
+            ("uncomment-count", "file.keyvalue", {"name": "e", "key": "Key", "value": "9", "separator": " = ",
+                                                  "uncomment": "# ", "count": 2}),
+        ],
+    },
     "file_comment": {
         "seed": {"a.conf": SSHD, "b.conf": SSHD, "c.conf": SSHD, "d.conf": SSHD, "e.conf": SSHD},
         "states": [
