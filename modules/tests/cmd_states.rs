@@ -218,6 +218,9 @@ fn run_env_shell_and_success_codes() {
     let r = run_state(&c, "run", "nonexistentcommand arg", "{}", false);
     assert_eq!(r.result, Some(false));
     assert_eq!(r.changes.get("retcode"), Some(&Value::Int(127)));
+    // The runner passes `umask: '027'` as `__umask__` (an int).
+    let r = run_state(&c, "run", "umask", r#"{"__umask__": 23}"#, false);
+    assert_eq!(r.changes.get("stdout"), Some(&Value::from("0027")));
     let r = run_state(&c, "run", "whoami", r#"{"runas": "nosuchuser"}"#, false);
     assert_eq!(
         (r.result, r.comment.as_str()),

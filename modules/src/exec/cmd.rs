@@ -725,7 +725,10 @@ pub fn run_command(ctx: &RunContext, spec: &RunSpec) -> Result<RunResult, CallEr
         if let Some((secs, ref shown)) = timeout {
             if start.elapsed().as_secs_f64() >= secs {
                 let _ = child.kill();
-                let _ = child.try_wait();
+                // Reap it in the background: grandchildren may still hold the pipes.
+                std::thread::spawn(move || {
+                    let _ = child.wait();
+                });
                 return Ok(RunResult {
                     pid,
                     retcode: Some(1),

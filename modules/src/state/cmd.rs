@@ -157,6 +157,10 @@ fn spec_for(call: &StateCall<'_>, cmd: CmdLine) -> RunSpec {
     spec.shell = Some(spec.shell.clone().unwrap_or_else(|| grains_shell(call.ctx)));
     spec.python_shell = true;
     spec.saltenv = Some(call.saltenv().to_string());
+    // The runner turns `umask` into `__umask__` (Salt runs the whole state under it).
+    if let Some(Value::Int(u)) = low.get("__umask__") {
+        spec.umask = Some(format!("{u:o}"));
+    }
     spec
 }
 
