@@ -619,7 +619,8 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
         "\n| states | tool | first apply (ms) | re-apply median (ms) | re-apply min (ms) | peak RSS (MB) | salt/rsalt (median) | salt/rsalt (min) |"
     );
     let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|");
-    let mut checks: Vec<(bool, String)> = Vec::new();
+    // (Some(pass), or None when skipped; text)
+    let mut checks: Vec<(Option<bool>, String)> = Vec::new();
     for t in results {
         let (r_med, r_min) = (median(&t.rsalt.times), t.rsalt.times.iter().min().copied());
         let mut rows = vec![("rsalt-call", &t.rsalt)];
@@ -658,30 +659,28 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
         if let Some(need) = need {
             match rm {
                 Some(x) => checks.push((
-                    x >= need,
+                    Some(x >= need),
                     format!(
                         "{} states: salt/rsalt median ratio {x:.1}x (target >= {need:.0}x)",
                         t.size
                     ),
                 )),
-                None if !with_salt => {
-                    checks.push((
-                        true,
-                        format!(
-                            "{} states: ratio SKIPPED (no salt-call; target >= {need:.0}x not checked)",
-                            t.size
-                        ),
-                    ));
-                }
+                None if !with_salt => checks.push((
+                    None,
+                    format!(
+                        "{} states: ratio not measured, no salt-call (target >= {need:.0}x)",
+                        t.size
+                    ),
+                )),
                 None => checks.push((
-                    false,
+                    Some(false),
                     format!("{} states: no ratio (no successful runs)", t.size),
                 )),
             }
         }
         match t.rsalt.rss_kib {
             Some(k) => checks.push((
-                k * 1024 <= MAX_RSS_BYTES,
+                Some(k * 1024 <= MAX_RSS_BYTES),
                 format!(
                     "{} states: rsalt-call peak RSS {} MB (target <= {} MB)",
                     t.size,
@@ -690,7 +689,7 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
                 ),
             )),
             None => checks.push((
-                false,
+                Some(false),
                 format!(
                     "{} states: rsalt-call peak RSS not measured{}",
                     t.size,
@@ -700,12 +699,13 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
         }
         match &t.same_files {
             Some(Ok(())) => checks.push((
-                true,
+                Some(true),
                 format!("{} states: both tools wrote identical sandboxes", t.size),
             )),
-            Some(Err(e)) => {
-                checks.push((false, format!("{} states: sandboxes differ: {e}", t.size)))
-            }
+            Some(Err(e)) => checks.push((
+                Some(false),
+                format!("{} states: sandboxes differ: {e}", t.size),
+            )),
             None => {}
         }
         for (name, res) in [
@@ -715,7 +715,7 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
             let Some(res) = res else { continue };
             if res.problems.is_empty() {
                 checks.push((
-                    true,
+                    Some(true),
                     format!(
                         "{} states: {name}: all states succeeded, first apply changed all, {} re-applies changed nothing",
                         t.size,
@@ -724,7 +724,7 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
                 ));
             } else {
                 for p in &res.problems {
-                    checks.push((false, format!("{} states: {name}: {p}", t.size)));
+                    checks.push((Some(false), format!("{} states: {name}: {p}", t.size)));
                 }
             }
         }
@@ -744,8 +744,13 @@ fn report(results: &[TreeResult], with_salt: bool, gnu_time: bool, runs: usize) 
         loads.join(", ")
     );
     for (pass, text) in &checks {
-        ok &= *pass;
-        let _ = writeln!(out, "[{}] {text}", if *pass { " ok " } else { "FAIL" });
+        ok &= pass.unwrap_or(true);
+        let tag = match pass {
+            Some(true) => " ok ",
+            Some(false) => "FAIL",
+            None => "skip",
+        };
+        let _ = writeln!(out, "[{tag}] {text}");
     }
     if !with_salt {
         let _ = writeln!(
@@ -805,5 +810,48 @@ mod tests {
             Some(Duration::from_micros(2500))
         );
         assert_eq!(median(&[]), None);
+    }
+
+    fn tool(ms: &[u64], rss_kib: u64) -> ToolResult {
+        ToolResult {
+            first: Some(Duration::from_millis(ms[0])),
+            times: ms.iter().map(|&m| Duration::from_millis(m)).collect(),
+            rss_kib: Some(rss_kib),
+            problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn report_checks_thresholds() {
+        let tree = |size, salt_ms: &[u64], rsalt_ms: &[u64], rss| TreeResult {
+            size,
+            rsalt: tool(rsalt_ms, rss),
+            salt: Some(tool(salt_ms, 80_000)),
+            same_files: Some(Ok(())),
+            load: (Some(1.0), Some(1.0)),
+        };
+        let good = [tree(10, &[1000, 1100, 900], &[10, 12, 11], 9_000)];
+        let (text, ok) = report(&good, true, true, 3);
+        assert!(ok, "{text}");
+        assert!(text.contains("**90.9x**"), "{text}");
+        // 500 states at 15x misses the 20x target.
+        let slow = [tree(500, &[1500], &[100], 9_000)];
+        let (text, ok) = report(&slow, true, true, 1);
+        assert!(!ok);
+        assert!(
+            text.contains("[FAIL] 500 states: salt/rsalt median ratio 15.0x"),
+            "{text}"
+        );
+        // 25 MB of RSS misses the 20 MB target.
+        let fat = [tree(10, &[1000], &[10], 25_000)];
+        assert!(!report(&fat, true, true, 1).1);
+        // Without Salt the ratio is skipped, not failed.
+        let mut alone = tree(10, &[1], &[10], 9_000);
+        alone.salt = None;
+        alone.same_files = None;
+        let (text, ok) = report(&[alone], false, true, 1);
+        assert!(ok, "{text}");
+        assert!(text.contains("[skip] 10 states"), "{text}");
+        assert!(text.contains("SKIPPED"), "{text}");
     }
 }
