@@ -28,7 +28,8 @@ use regex::Regex;
 use rsalt_data::{Dict, Value};
 use rsalt_sls::CallError;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// Registers the `ini.*` functions.
 pub fn register(r: &mut ExecRegistry) {
@@ -178,19 +179,32 @@ fn ini_re() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"(?m)^\s*\[(.+?)\]\s*$").expect("static regex"))
 }
 
+/// The key/value regex for a separator (Salt's `opt_regx`), compiled once per separator.
+fn opt_regex(sep: &str) -> Regex {
+    static CACHE: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(re) = cache.lock().ok().and_then(|c| c.get(sep).cloned()) {
+        return re;
+    }
+    let pat = format!(r"^(\s*)(.+?)\s*({})\s*(.*)\s*", regex::escape(sep));
+    // An escaped literal always compiles; fall back to "=" defensively.
+    let re = Regex::new(&pat)
+        .or_else(|_| Regex::new(r"^(\s*)(.+?)\s*(=)\s*(.*)\s*"))
+        .expect("static regex");
+    if let Ok(mut c) = cache.lock() {
+        c.insert(sep.to_string(), re.clone());
+    }
+    re
+}
+
 impl Section {
     /// An empty section using `sep` between keys and values.
     pub fn new(name: &str, sep: &str, no_spaces: bool) -> Section {
-        let pat = format!(r"^(\s*)(.+?)\s*({})\s*(.*)\s*", regex::escape(sep));
-        // An escaped literal always compiles; fall back to "=" defensively.
-        let opt_re = Regex::new(&pat)
-            .or_else(|_| Regex::new(r"^(\s*)(.+?)\s*(=)\s*(.*)\s*"))
-            .expect("static regex");
         Section {
             name: name.to_string(),
             sep: sep.to_string(),
             no_spaces,
-            opt_re,
+            opt_re: opt_regex(sep),
             items: IndexMap::new(),
         }
     }
