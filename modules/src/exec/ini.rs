@@ -27,8 +27,8 @@ use indexmap::IndexMap;
 use regex::Regex;
 use rsalt_data::{Dict, Value};
 use rsalt_sls::CallError;
-use std::path::{Path, PathBuf};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 /// Registers the `ini.*` functions.
