@@ -6,9 +6,9 @@
 
 use super::{Args, Bound, ExecRegistry, Sig};
 use crate::RunContext;
+use indexmap::IndexMap;
 use rsalt_data::{Dict, Value};
 use rsalt_sls::CallError;
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -464,6 +464,51 @@ fn reader<R: Read + Send + 'static>(mut r: R) -> JoinHandle<Vec<u8>> {
     })
 }
 
+/// The `new_kwargs` dict Salt shows in "Unable to run command ... with the context ...".
+fn popen_context_repr(
+    spec: &RunSpec,
+    cwd: &str,
+    run_env: &IndexMap<String, String>,
+    shell: Option<&str>,
+    timeout: Option<&(f64, Value)>,
+) -> String {
+    use rsalt_data::repr::{repr, str_repr};
+    let env: Vec<String> = run_env
+        .iter()
+        .map(|(k, v)| format!("{}: {}", str_repr(k), str_repr(v)))
+        .collect();
+    let mut parts = vec![
+        format!("'cwd': {}", str_repr(cwd)),
+        format!(
+            "'shell': {}",
+            if spec.python_shell { "True" } else { "False" }
+        ),
+        format!("'env': {{{}}}", env.join(", ")),
+        format!(
+            "'stdin': {}",
+            spec.stdin.as_deref().map_or("None".to_string(), str_repr)
+        ),
+        "'stdout': -1".to_string(),
+        format!("'stderr': {}", if spec.redirect_stderr { -2 } else { -1 }),
+        "'with_communicate': True".to_string(),
+        format!(
+            "'timeout': {}",
+            timeout.map_or("None".to_string(), |t| repr(&t.1))
+        ),
+        format!("'bg': {}", if spec.bg { "True" } else { "False" }),
+    ];
+    if spec.stdin_raw_newlines {
+        parts.push("'stdin_raw_newlines': True".to_string());
+    }
+    if spec.python_shell {
+        if let Some(sh) = shell {
+            parts.push(format!("'executable': {}", str_repr(sh)));
+        }
+    }
+    parts.push("'close_fds': True".to_string());
+    format!("{{{}}}", parts.join(", "))
+}
+
 /// Salt's `cmdmod._run`: runs the command and collects its output. Errors are Salt's
 /// `CommandExecutionError` texts.
 pub fn run_command(ctx: &RunContext, spec: &RunSpec) -> Result<RunResult, CallError> {
@@ -523,15 +568,15 @@ pub fn run_command(ctx: &RunContext, spec: &RunSpec) -> Result<RunResult, CallEr
             )));
         }
     }
-    // Environment: the user's env plus locale defaults, over the process env.
-    let mut env: BTreeMap<String, String> = spec.env.iter().cloned().collect();
+    // Environment: the user's env plus locale defaults, over the process env (Python
+    // dict order: updated keys keep their place, new ones are appended).
+    let mut env: IndexMap<String, String> = spec.env.iter().cloned().collect();
     if spec.reset_system_locale {
         for k in LOCALE_VARS {
             env.entry(k.to_string()).or_insert_with(|| "C".into());
         }
     }
     if let Some(u) = &user {
-        env.entry("USER".into()).or_insert_with(|| u.name.clone());
         env.insert("USER".into(), u.name.clone());
         env.insert("LOGNAME".into(), u.name.clone());
         env.insert("HOME".into(), u.home.clone());
@@ -539,8 +584,8 @@ pub fn run_command(ctx: &RunContext, spec: &RunSpec) -> Result<RunResult, CallEr
             env.entry("SHELL".into()).or_insert_with(|| u.shell.clone());
         }
     }
-    let mut run_env: BTreeMap<String, String> = if spec.clean_env {
-        BTreeMap::new()
+    let mut run_env: IndexMap<String, String> = if spec.clean_env {
+        IndexMap::new()
     } else {
         std::env::vars().collect()
     };
@@ -550,7 +595,7 @@ pub fn run_command(ctx: &RunContext, spec: &RunSpec) -> Result<RunResult, CallEr
         run_env.insert("PATH".into(), format!("{pp}:{old}"));
     }
     if !env.contains_key("NOTIFY_SOCKET") {
-        run_env.remove("NOTIFY_SOCKET");
+        run_env.shift_remove("NOTIFY_SOCKET");
     }
     let umask = match &spec.umask {
         None => None,
@@ -631,11 +676,7 @@ pub fn run_command(ctx: &RunContext, spec: &RunSpec) -> Result<RunResult, CallEr
     let Some((prog, rest)) = argv.split_first() else {
         return Err(failed("Unable to run an empty command"));
     };
-    let context_repr = format!(
-        "{{'cwd': {}, 'shell': {}}}",
-        rsalt_data::repr::str_repr(&cwd),
-        if spec.python_shell { "True" } else { "False" }
-    );
+    let context_repr = popen_context_repr(spec, &cwd, &run_env, shell.as_deref(), timeout.as_ref());
 
     tracing::info!("Executing command '{}' in directory '{cwd}'", cmd.display());
     let merged = spec.redirect_stderr && !spec.bg;
