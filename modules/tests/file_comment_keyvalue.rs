@@ -50,6 +50,93 @@ fn file_edge_cases_match_recorded_salt() {
     );
 }
 
+/// 300 seeded random files and arguments run through Salt's own state functions
+/// (oracle_ini/file_edit.json, written by record_file_edit.py).
+#[test]
+fn file_edits_match_salt_on_random_inputs() {
+    let cases: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("oracle_ini/file_edit.json")).expect("file_edit.json");
+    assert!(cases.len() >= 300);
+    let mut errors = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let e = Env::new();
+        let text = c["text"].as_str().expect("text");
+        std::fs::write(e.p("f"), text).expect("write");
+        let n = e.s("f");
+        let args: Vec<(String, Value)> = c["args"]
+            .as_object()
+            .expect("args")
+            .iter()
+            .map(|(k, v)| (k.clone(), oracle_ini::ordered(v)))
+            .collect();
+        let argrefs: Vec<(&str, Value)> =
+            args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let fun = c["fun"].as_str().expect("fun");
+        let r = e.run(fun, &n, &argrefs, c["test"].as_bool().unwrap_or(false));
+        let ctx = format!("case {i} {fun} {:?} on {text:?}", c["args"]);
+        let want = &c["ret"];
+        if r.result != want["result"].as_bool() {
+            errors.push(format!(
+                "{ctx}: result {:?}, want {}",
+                r.result, want["result"]
+            ));
+        }
+        let want_comment = want["comment"]
+            .as_str()
+            .unwrap_or_default()
+            .replace("@FILE@", &n);
+        if r.comment != want_comment {
+            errors.push(format!(
+                "{ctx}: comment\n  got:  {:?}\n  want: {want_comment:?}",
+                r.comment
+            ));
+        }
+        let got_changes = Value::Dict(r.changes.clone()).to_json().to_string();
+        let want_changes = want["changes"].to_string().replace("@FILE@", &n);
+        if got_changes != want_changes {
+            errors.push(format!(
+                "{ctx}: changes\n  got:  {got_changes}\n  want: {want_changes}"
+            ));
+        }
+        if e.read("f") != c["written"].as_str().unwrap_or_default() {
+            errors.push(format!(
+                "{ctx}: file\n  got:  {:?}\n  want: {:?}",
+                e.read("f"),
+                c["written"]
+            ));
+        }
+        let mut backups: Vec<String> = std::fs::read_dir(&e.sandbox)
+            .expect("readdir")
+            .flatten()
+            .filter_map(|d| {
+                d.file_name()
+                    .to_str()
+                    .and_then(|s| s.strip_prefix('f'))
+                    .map(str::to_string)
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        backups.sort();
+        let want_backups: Vec<String> = c["backup"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|b| b.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if backups != want_backups {
+            errors.push(format!("{ctx}: backups {backups:?}, want {want_backups:?}"));
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
 #[test]
 fn comment_keeps_mode_and_backs_up_the_original() {
     use std::os::unix::fs::PermissionsExt;
