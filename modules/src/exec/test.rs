@@ -57,6 +57,22 @@ pub fn register(r: &mut ExecRegistry) {
         get_opts,
         "Return the configuration options of the minion.\n",
     );
+    r.add_doc(
+        "test.arg_clean",
+        arg_clean,
+        "Like test.arg but cleans kwargs of the __pub* items\n",
+    );
+    r.add_doc("test.collatz", collatz, "Execute the collatz conjecture from the passed starting number,\nreturns the sequence and the time it took to compute. Used for\nperformance tests.\n");
+    r.add_doc("test.conf_test", conf_test, "Return the value for test.foo in the minion configuration file, or return\nthe default value\n");
+    r.add_doc("test.cross_test", cross_test, "Execute a minion function via the ``__salt__`` object in the test\nmodule, used to verify that the Minion functions can be called\nvia the ``__salt__`` module.\n");
+    r.add_doc("test.assertion", assertion, "Assert the given argument\n");
+    r.add_doc("test.rand_sleep", rand_sleep, "Sleep for a random number of seconds, used to test long-running commands\nand minions returning at differing intervals\n");
+    r.add_doc(
+        "test.provider",
+        provider,
+        "Pass in a function name to discover what provider is being used\n",
+    );
+    r.add_doc("test.try", try_, "Try to run a module command. On an exception return None.\nIf `return_try_exception` is set True return the exception.\nThis can be helpful in templates where running a module might fail as expected.\n");
 }
 
 fn sig(name: &'static str, params: &'static [&'static str], required: usize) -> Sig {
@@ -300,4 +316,132 @@ pub fn tty(_ctx: &RunContext, _args: &Args) -> Result<Value, CallError> {
 pub fn get_opts(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     args.bind(&sig("get_opts", &[], 0))?;
     Ok(Value::Dict((*ctx.opts).clone()))
+}
+
+/// `test.arg_clean(*args, **kwargs)`: like `test.arg` without `__`-prefixed kwargs.
+pub fn arg_clean(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let mut kw = Dict::new();
+    for (k, v) in args.kwargs.iter() {
+        if !k.as_str().is_some_and(|s| s.starts_with("__")) {
+            kw.insert(k.clone(), v.clone());
+        }
+    }
+    let mut d = Dict::new();
+    d.insert("args", Value::List(args.args.clone()));
+    d.insert("kwargs", Value::Dict(kw));
+    Ok(Value::Dict(d))
+}
+
+/// `test.collatz(start)` → `[steps, seconds]` (Python's true division makes every step
+/// after the first a float).
+pub fn collatz(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&sig("collatz", &["start"], 1))?;
+    let start = to_int("collatz", b.get("start"))?;
+    if start < 1 {
+        return Err(CallError::Failed(
+            "collatz: start must be a positive integer".into(),
+        ));
+    }
+    let begin = std::time::Instant::now();
+    let mut steps = vec![Value::Int(start)];
+    let mut n = start as f64;
+    if start != 1 {
+        loop {
+            n = if n % 2.0 == 0.0 {
+                n / 2.0
+            } else {
+                n * 3.0 + 1.0
+            };
+            if n == 1.0 {
+                break;
+            }
+            steps.push(Value::Float(n));
+        }
+    } else {
+        steps.clear();
+    }
+    Ok(Value::List(vec![
+        Value::List(steps),
+        Value::Float(begin.elapsed().as_secs_f64()),
+    ]))
+}
+
+/// `test.conf_test()`: `config.option('test.foo')`.
+pub fn conf_test(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    args.bind(&sig("conf_test", &[], 0))?;
+    ctx.caller
+        .call("config.option", vec![Value::from("test.foo")], Dict::new())
+}
+
+/// `test.cross_test(func, args=None)`: calls another function.
+pub fn cross_test(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&sig("cross_test", &["func", "args"], 1))?;
+    let func = b.str("func").unwrap_or_default();
+    let a = b
+        .get("args")
+        .and_then(Value::as_list)
+        .cloned()
+        .unwrap_or_default();
+    ctx.caller.call(&func, a, Dict::new())
+}
+
+/// `test.assertion(assertion)`: fails unless the argument is truthy.
+pub fn assertion(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&sig("assertion", &["assertion"], 1))?;
+    if b.truthy("assertion", false) {
+        Ok(Value::None)
+    } else {
+        Err(CallError::Failed("AssertionError".into()))
+    }
+}
+
+/// `test.rand_sleep(max=60)`: sleeps 0..=max seconds.
+pub fn rand_sleep(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&sig("rand_sleep", &["max"], 0))?;
+    let max = match b.get("max") {
+        None => 60,
+        v => to_int("rand_sleep", v)?,
+    };
+    let secs = if max <= 0 {
+        0
+    } else {
+        random_u64() % (max as u64 + 1)
+    };
+    std::thread::sleep(std::time::Duration::from_secs(secs));
+    Ok(Value::Bool(true))
+}
+
+/// `test.provider(module)`: the Salt source module behind a virtual module name.
+pub fn provider(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&sig("provider", &["module"], 1))?;
+    let module = b.str("module").unwrap_or_default();
+    let probe = format!("{module}.");
+    let known = [
+        "cmd", "config", "defaults", "grains", "pillar", "slsutil", "sys", "test",
+    ]
+    .contains(&module.as_str())
+        || ctx.caller.has(&format!("{probe}*"));
+    Ok(Value::from(match module.as_str() {
+        "cmd" => "cmdmod",
+        "sys" => "sysmod",
+        _ if known => module.as_str(),
+        _ => "",
+    }))
+}
+
+/// `test.try(module, return_try_exception=False, **kwargs)`: None when the call fails.
+pub fn try_(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "try_",
+        params: &["module", "return_try_exception"],
+        required: 1,
+        varargs: false,
+        varkw: true,
+    })?;
+    let module = b.str("module").unwrap_or_default();
+    match ctx.caller.call(&module, Vec::new(), b.kwargs.clone()) {
+        Ok(v) => Ok(v),
+        Err(e) if b.truthy("return_try_exception", false) => Ok(Value::from(e.to_string())),
+        Err(_) => Ok(Value::None),
+    }
 }
