@@ -95,6 +95,30 @@ fn test_functions() {
         Ok(Value::Str(s)) => assert_eq!(s.len(), 64),
         other => panic!("{other:?}"),
     }
+    assert_eq!(
+        call(&c, "test.conf_test", "[]", "{}"),
+        Ok(j(r#""unconfigured""#))
+    );
+    assert_eq!(
+        call(&c, "test.provider", r#"["cmd"]"#, "{}"),
+        Ok(j(r#""cmdmod""#))
+    );
+    assert_eq!(
+        call(&c, "test.cross_test", r#"["test.echo", ["hi"]]"#, "{}"),
+        Ok(j(r#""hi""#))
+    );
+    assert_eq!(
+        call(&c, "test.try", r#"["test.echo"]"#, "{}"),
+        Ok(Value::None)
+    );
+    assert_eq!(
+        call(&c, "test.arg_clean", "[1]", r#"{"a": 2, "__pub_fun": "x"}"#),
+        Ok(j(r#"{"args": [1], "kwargs": {"a": 2}}"#))
+    );
+    match call(&c, "test.collatz", "[6]", "{}") {
+        Ok(Value::List(l)) => assert_eq!(l[0], j("[6, 3.0, 10.0, 5.0, 16.0, 8.0, 4.0, 2.0]")),
+        other => panic!("{other:?}"),
+    }
     match call(&c, "test.fib", "[10]", "{}") {
         Ok(Value::List(l)) => assert_eq!(l[0], Value::Int(55)),
         other => panic!("{other:?}"),
