@@ -36,7 +36,8 @@ fn reorder(v: Value) -> Value {
     }
 }
 
-fn sorted_json(v: &serde_json::Value) -> serde_json::Value {
+/// The JSON with object keys sorted (Salt and rsalt may insert in different orders).
+pub fn sorted_json(v: &serde_json::Value) -> serde_json::Value {
     match v {
         serde_json::Value::Object(m) => {
             let b: BTreeMap<_, _> = m.iter().map(|(k, v)| (k.clone(), sorted_json(v))).collect();
