@@ -6,8 +6,19 @@ use crate::value::{DictKind, Key, Value};
 /// Splits a finite, non-negative float into its shortest round-trip decimal digits and the
 /// decimal point position (`value = 0.DIGITS × 10^decpt`).
 fn shortest_digits(f: f64) -> (String, i32) {
-    // Rust's `{:e}` prints the shortest round-trip digits, like CPython's repr.
-    let s = format!("{f:e}");
+    // Rust's `{:e}` gives the shortest round-trip digit count, like CPython's repr; CPython
+    // then rounds the exact value half-to-even to that many digits, which `{:.*e}` does.
+    let shortest = format!("{f:e}");
+    let ndigits = shortest
+        .split('e')
+        .next()
+        .map_or(1, |m| m.chars().filter(char::is_ascii_digit).count());
+    let rounded = format!("{:.*e}", ndigits.saturating_sub(1), f);
+    let s = if rounded.parse::<f64>().ok() == Some(f) {
+        rounded
+    } else {
+        shortest
+    };
     let (mant, exp) = s.split_once('e').unwrap_or((s.as_str(), "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
@@ -336,6 +347,7 @@ mod tests {
             (0.0, "0.0"),
             (1.5, "1.5"),
             (0.75, "0.75"),
+            (805220593721556.2, "805220593721556.2"),
             (1e16, "1e+16"),
             (1.5e16, "1.5e+16"),
             (1e15, "1000000000000000.0"),

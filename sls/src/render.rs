@@ -101,7 +101,7 @@ pub fn render_pipe(
                 let data = rsalt_data::yaml::load(&input).map_err(|e| SlsError::Yaml {
                     file: tpl_path.to_string(),
                     line: e.line,
-                    message: yaml_render_message(&e),
+                    message: e.salt_render_message(),
                 })?;
                 Rendered::Data(if data.truthy() {
                     data
@@ -130,21 +130,6 @@ pub fn render_pipe(
         };
     }
     Ok(cur)
-}
-
-/// The text Salt's YAML renderer puts in its `SaltRenderError`: scanner errors give only
-/// the problem (a tab becomes "Illegal tab character"), others `str(exc)`.
-fn yaml_render_message(e: &rsalt_data::yaml::YamlError) -> String {
-    match e.kind {
-        rsalt_data::yaml::YamlErrorKind::Scanner => {
-            if e.message == "found character '\\t' that cannot start any token" {
-                "Illegal tab character".into()
-            } else {
-                e.message.clone()
-            }
-        }
-        _ => e.to_string(),
-    }
 }
 
 /// Renders a whole file to data as `compile_template` does: an empty or whitespace-only

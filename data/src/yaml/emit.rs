@@ -44,71 +44,13 @@ fn float_text(f: f64) -> String {
             "-.inf".into()
         };
     }
-    let mut s = py_float_repr(f).to_lowercase();
+    let mut s = crate::repr::float_repr(f).to_lowercase();
     if !s.contains('.') && s.contains('e') {
         s = s.replacen('e', ".0e", 1);
     }
     s
 }
 
-/// CPython's `repr(float)` (shortest round-trip digits, exponent form outside 1e-4..1e16).
-pub(crate) fn py_float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
-    }
-    // shortest round-trip digits and decimal exponent from Rust's `{:e}`
-    let shortest = format!("{:e}", f.abs());
-    let ndigits = shortest
-        .split('e')
-        .next()
-        .map_or(1, |m| m.chars().filter(char::is_ascii_digit).count());
-    // same digit count, but rounded half-to-even from the exact value as CPython does
-    let e = format!("{:.*e}", ndigits.saturating_sub(1), f.abs());
-    let e = if e.parse::<f64>().ok() == Some(f.abs()) {
-        e
-    } else {
-        shortest
-    };
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let sign = if f < 0.0 { "-" } else { "" };
-    let n = digits.len() as i32;
-    if (-4..16).contains(&exp) {
-        // fixed notation
-        let point = exp + 1; // digits before the decimal point
-        let s = if point <= 0 {
-            format!("0.{}{}", "0".repeat((-point) as usize), digits)
-        } else if point >= n {
-            format!("{}{}.0", digits, "0".repeat((point - n) as usize))
-        } else {
-            format!(
-                "{}.{}",
-                &digits[..point as usize],
-                &digits[point as usize..]
-            )
-        };
-        format!("{sign}{s}")
-    } else {
-        let m = if n > 1 {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        } else {
-            digits.clone()
-        };
-        let es = if exp < 0 { "-" } else { "+" };
-        format!("{sign}{m}e{es}{:02}", exp.abs())
-    }
-}
 
 fn scalar_node(value: String, tag: &str) -> ENode {
     let plain_implicit = resolve_plain(&value) == tag;

@@ -1336,7 +1336,7 @@ pub fn register(env: &mut Environment<'static>) {
 
 /// Loads YAML text into a mutable value (Salt's `load_yaml`).
 pub fn load_yaml_value(text: &str) -> Result<MjValue, Error> {
-    match rsalt_data::yaml::load(text) {
+    match rsalt_data::yaml::safe_load(text) {
         Ok(v) => Ok(to_mj(&v)),
         Err(e) => Err(err(format!(
             "Encountered error loading yaml: {}",

@@ -4,7 +4,7 @@ use super::managed::{check_file_meta, manage_file, ManageOpts};
 use super::util;
 use super::{arg, arg_bool, arg_str, group_arg, new_ret, traverse, user_arg};
 use crate::state::{StateCall, StateReturn};
-use rsalt_data::{Dict, DictKind, Value};
+use rsalt_data::Value;
 
 fn json_str(s: &str, ensure_ascii: bool) -> String {
     let mut out = String::from("\"");
@@ -113,29 +113,10 @@ pub(crate) fn json_dumps(v: &Value, indent: usize, sort: bool, ensure_ascii: boo
     out
 }
 
-/// Plain dicts everywhere (PyYAML's `yaml.dump` sorts every mapping's keys).
-fn plain(v: &Value) -> Value {
-    match v {
-        Value::List(l) => Value::List(l.iter().map(plain).collect()),
-        Value::Dict(d) => Value::Dict(Dict {
-            kind: DictKind::Plain,
-            map: d.iter().map(|(k, x)| (k.clone(), plain(x))).collect(),
-        }),
-        other => other.clone(),
-    }
-}
 
 /// `salt.serializers.yaml.serialize(obj, default_flow_style=False)`.
 pub(crate) fn yaml_dumps(v: &Value) -> String {
-    let opts = rsalt_data::yaml::DumpOptions {
-        default_flow_style: Some(false),
-        ..Default::default()
-    };
-    let s = rsalt_data::yaml::dump(&plain(v), &opts);
-    if let Some(x) = s.strip_suffix("\n...\n") {
-        return x.to_string();
-    }
-    s.strip_suffix('\n').map(str::to_string).unwrap_or(s)
+    rsalt_data::yaml::serialize_with(v, &rsalt_data::yaml::DumpOptions::file_serialize())
 }
 
 /// `salt.utils.dictupdate.merge_recurse(existing, new)`.
