@@ -5,6 +5,11 @@
 //! edits it line by line with `re.match`. `file.comment`'s search pattern uses a negative
 //! lookahead (`^(?!\s*#)\s*<regex>`), which the `regex` crate lacks; [`search_uncommented`]
 //! evaluates it by hand at every line start.
+//!
+//! Differences from Salt: patterns go to the `regex` crate, so user patterns with
+//! lookaround or backreferences fail (result False) where Python accepts them, and inline
+//! flags in the middle of a pattern are accepted where Python 3.11 raises; files that are
+//! not UTF-8 are read as latin-1 instead of raising `UnicodeDecodeError`.
 
 use super::difflib;
 use super::replace::{backup_arg, check_file, compile};

@@ -2,6 +2,10 @@
 //! file line by line, with Salt's diff format (`- old` / `+ new` lines, `<EOF>`/`<SOF>`
 //! markers) and its quirks (uncomment characters are a *set*; `uncomment: None` strips
 //! leading whitespace; `count: -1` never appends; lines after `count` matches are removed).
+//!
+//! Difference from Salt: a file that is not UTF-8 is read as latin-1 (Salt raises
+//! `UnicodeDecodeError`); bad argument types fail with Salt's exception text instead of a
+//! traceback.
 
 use super::{arg, new_ret};
 use crate::state::{StateCall, StateReturn};
