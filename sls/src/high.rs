@@ -141,6 +141,14 @@ impl<'a> HighState<'a> {
         let data = match rendered {
             Ok(v) => v,
             Err(e) => {
+                // Salt's message (kept verbatim for compatibility) omits the line for YAML
+                // scanner errors; the log always names the file and line.
+                let (file, line) = match &e {
+                    crate::SlsError::Yaml { file, line, .. } => (file.clone(), Some(*line)),
+                    crate::SlsError::Render { file, line, .. } => (file.clone(), *line),
+                    _ => (tpl_path.clone(), None),
+                };
+                tracing::error!(%saltenv, %sls, %file, line, error = %e, "Rendering SLS failed.");
                 errors.push(format!("Rendering SLS '{saltenv}:{sls}' failed: {e}"));
                 return (Dict::ordered(), errors);
             }
