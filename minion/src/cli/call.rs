@@ -133,6 +133,32 @@ pub fn yamlify_arg(arg: &str) -> Value {
     }
 }
 
+/// A job id as Salt makes them: local time `YYYYMMDDhhmmssffffff` (UTC here).
+fn gen_jid() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}{:02}{:02}{:02}{:06}",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60,
+        now.subsec_micros()
+    )
+}
+
 fn is_true_str(s: &str) -> bool {
     matches!(s.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on")
 }
@@ -251,6 +277,11 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
             None => call_args.args.push(yamlify_arg(a)),
         }
     }
+    // What salt-call passes to every function (visible to those taking **kwargs).
+    call_args.kwargs.insert("__pub_fun", Value::from(fun.as_str()));
+    call_args.kwargs.insert("__pub_pid", Value::Int(i64::from(std::process::id())));
+    call_args.kwargs.insert("__pub_jid", Value::Str(gen_jid()));
+    call_args.kwargs.insert("__pub_tgt", Value::from("salt-call"));
 
     let files: Arc<dyn FileClient> =
         Arc::new(rsalt_modules::highstate::roots_client(&opts, "file_roots"));
@@ -259,8 +290,8 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
         lstrip_blocks: opt_bool(&opts, "jinja_lstrip_blocks", false),
         allow_undefined: opt_bool(&opts, "allow_undefined", false),
     };
-    let mut registry = exec::registry();
-    let _ = &mut registry;
+    let registry = exec::registry();
+    let usage = registry.doc(&fun).unwrap_or("").to_string();
     let ctx = exec::new_context(
         opts.clone(),
         grains,
@@ -286,6 +317,13 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
                 // salt-call prints this on stderr, no output, and exits 255.
                 let _ = writeln!(std::io::stderr(), "'{f}' is not available.");
                 return Ok(255);
+            }
+            Err(rsalt_sls::CallError::BadArguments(e)) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\nPassed invalid arguments: {e}.\n\nUsage:\n{usage}"
+                );
+                return Ok(1);
             }
             Err(e) => {
                 let _ = writeln!(std::io::stderr(), "Error running '{fun}': {e}");
