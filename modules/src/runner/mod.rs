@@ -560,7 +560,12 @@ impl<'a> StateRunner<'a> {
 
     /// `call`: runs one low chunk (guards, the state function, check_cmd) and builds the
     /// return in Salt's shape.
-    fn call_low(&mut self, mut low: Dict, running: &Dict) -> Value {
+    fn call_low(&mut self, low: Dict, running: &Dict) -> Value {
+        self.call_low_attempt(low, running, 1)
+    }
+
+    /// One attempt of `call`; `retries` counts attempts as Salt's `retries` argument does.
+    fn call_low_attempt(&mut self, mut low: Dict, running: &Dict, retries: i64) -> Value {
         let started = Instant::now();
         let start_time = local_time_of_day();
         let errors = self.verify_data(&mut low);
@@ -621,19 +626,83 @@ impl<'a> StateRunner<'a> {
             Value::Float((ms_since(started) * 1000.0).round() / 1000.0),
         );
         ret.insert("__id__", low.get("__id__").cloned().unwrap_or_default());
-        if low.contains_key("retry") && self.test {
+        if low.contains_key("retry") && !low.contains_key("parallel") {
             if let Some(r) = guards::retry_data(&low) {
-                let c = ret.get("comment").map(Value::to_py_str).unwrap_or_default();
-                ret.insert(
-                    "comment",
-                    Value::Str(format!(
-                        "{c}  The state would be retried every {} seconds (with a splay of up to {} seconds) a maximum of {} times or until a result of {} is returned",
-                        r.interval, r.splay, r.attempts, if r.until { "True" } else { "False" }
-                    )),
-                );
+                return self.retry(ret, r, low, running, retries);
             }
         }
         Value::Dict(ret)
+    }
+
+    /// Salt's `retry`: re-runs the state until its result is `until` or the attempts run
+    /// out, sleeping `interval` (+ up to `splay`) seconds between attempts. Under
+    /// `test=True` it only says what it would do.
+    fn retry(
+        &mut self,
+        mut ret: Dict,
+        r: guards::Retry,
+        low: Dict,
+        running: &Dict,
+        retries: i64,
+    ) -> Value {
+        let py_bool = |v: Option<&Value>| match v {
+            Some(Value::Bool(true)) => "True".to_string(),
+            Some(Value::Bool(false)) => "False".to_string(),
+            Some(Value::None) | None => "None".to_string(),
+            Some(other) => other.to_py_str(),
+        };
+        let comment = ret.get("comment").map(Value::to_py_str).unwrap_or_default();
+        if self.test {
+            ret.insert(
+                "comment",
+                Value::Str(format!(
+                    "{comment}  The state would be retried every {} seconds (with a splay of up to {} seconds) a maximum of {} times or until a result of {} is returned",
+                    r.interval, r.splay, r.attempts, if r.until { "True" } else { "False" }
+                )),
+            );
+            return Value::Dict(ret);
+        }
+        if ret.get("result") == Some(&Value::Bool(r.until)) || r.attempts <= retries {
+            return Value::Dict(ret);
+        }
+        let splay = if r.splay > 0 {
+            i64::from(std::process::id()).wrapping_add(retries) % (r.splay + 1)
+        } else {
+            0
+        };
+        let interval = r.interval + splay;
+        tracing::info!(
+            interval,
+            "State result does not match retry until value, state will be re-run."
+        );
+        std::thread::sleep(std::time::Duration::from_secs(
+            u64::try_from(interval).unwrap_or(0),
+        ));
+        let retried = self.call_low_attempt(low, running, retries + 1);
+        let Value::Dict(mut out) = retried else {
+            return retried;
+        };
+        let new_comment = out.get("comment").map(Value::to_py_str).unwrap_or_default();
+        out.insert(
+            "comment",
+            Value::Str(format!(
+                "Attempt {retries}: Returned a result of \"{}\", with the following comment: \"{comment}\"\n{new_comment}",
+                py_bool(ret.get("result"))
+            )),
+        );
+        let dur = |d: &Dict| match d.get("duration") {
+            Some(Value::Float(f)) => *f,
+            Some(Value::Int(i)) => *i as f64,
+            _ => 0.0,
+        };
+        let total = dur(&out) + dur(&ret) + (interval * 1000) as f64;
+        out.insert("duration", Value::Float(total));
+        if retries == 1 {
+            if let Some(st) = ret.get("start_time") {
+                out.insert("start_time", st.clone());
+            }
+        }
+        Value::Dict(out)
     }
 
     /// Runs the state module function (or `mod_watch`), catching panics as Salt catches
