@@ -113,7 +113,6 @@ pub(crate) fn json_dumps(v: &Value, indent: usize, sort: bool, ensure_ascii: boo
     out
 }
 
-
 /// `salt.serializers.yaml.serialize(obj, default_flow_style=False)`.
 pub(crate) fn yaml_dumps(v: &Value) -> String {
     rsalt_data::yaml::serialize_with(v, &rsalt_data::yaml::DumpOptions::file_serialize())
@@ -257,6 +256,7 @@ pub(crate) fn serialize(call: &StateCall<'_>) -> StateReturn {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rsalt_data::Dict;
 
     #[test]
     fn json_like_python() {
