@@ -60,7 +60,11 @@ impl Tree {
             String::from_utf8_lossy(&out.stderr)
         );
         let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-        (code, json, String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            code,
+            json,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 }
 

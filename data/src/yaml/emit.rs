@@ -51,7 +51,6 @@ fn float_text(f: f64) -> String {
     s
 }
 
-
 fn scalar_node(value: String, tag: &str) -> ENode {
     let plain_implicit = resolve_plain(&value) == tag;
     ENode::Scalar {

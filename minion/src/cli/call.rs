@@ -278,10 +278,16 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
         }
     }
     // What salt-call passes to every function (visible to those taking **kwargs).
-    call_args.kwargs.insert("__pub_fun", Value::from(fun.as_str()));
-    call_args.kwargs.insert("__pub_pid", Value::Int(i64::from(std::process::id())));
+    call_args
+        .kwargs
+        .insert("__pub_fun", Value::from(fun.as_str()));
+    call_args
+        .kwargs
+        .insert("__pub_pid", Value::Int(i64::from(std::process::id())));
     call_args.kwargs.insert("__pub_jid", Value::Str(gen_jid()));
-    call_args.kwargs.insert("__pub_tgt", Value::from("salt-call"));
+    call_args
+        .kwargs
+        .insert("__pub_tgt", Value::from("salt-call"));
 
     let files: Arc<dyn FileClient> =
         Arc::new(rsalt_modules::highstate::roots_client(&opts, "file_roots"));

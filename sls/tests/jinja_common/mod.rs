@@ -1,7 +1,7 @@
 //! Shared helpers for the Jinja tests: a small test `Caller`, fixture loading.
 #![allow(dead_code)]
 
-use rsalt_data::{Dict, DictKind, Key, Value};
+use rsalt_data::{Dict, Key, Value};
 use rsalt_sls::{CallError, Caller};
 use std::path::{Path, PathBuf};
 
