@@ -8,6 +8,7 @@ pub mod defaults;
 pub mod file;
 pub mod grains;
 pub mod ini;
+pub mod matcher;
 pub mod pillar;
 pub mod slsutil;
 pub mod state;
@@ -106,6 +107,7 @@ pub fn registry() -> ExecRegistry {
     test::register(&mut r);
     cmd::register(&mut r);
     grains::register(&mut r);
+    matcher::register(&mut r);
     pillar::register(&mut r);
     config::register(&mut r);
     defaults::register(&mut r);

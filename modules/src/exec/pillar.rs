@@ -19,6 +19,7 @@ pub fn register(r: &mut ExecRegistry) {
         items,
         "Calls the master for a fresh pillar and generates the pillar data on the\nfly\n",
     );
+    r.add_doc("pillar.fetch", get, "Same as pillar.get (Salt's alias).\n");
     r.add_doc("pillar.data", items, "Calls the master for a fresh pillar, generates the pillar data on the\nfly (same as :py:func:`items`)\n");
     r.add_doc(
         "pillar.item",

@@ -209,17 +209,32 @@ fn set_state_retcode(ret: &Value) {
     }
 }
 
-/// `salt.utils.state.check_result` (without onfail-handler forgiveness).
+/// `salt.utils.state.check_result` (without onfail-handler forgiveness): every entry a
+/// dict (`__extend__` a list) whose `result` is not False, nested dicts checked too.
 pub fn check_result(running: &Dict) -> bool {
+    check_result_at(running, false)
+}
+
+fn check_result_at(running: &Dict, recurse: bool) -> bool {
     if running.is_empty() {
         return false;
     }
-    for (_, r) in running.iter() {
-        let Value::Dict(rd) = r else { return false };
-        match rd.get("result") {
-            Some(Value::Bool(false)) => return false,
-            None if !check_result(rd) => return false,
-            _ => {}
+    for (id, r) in running.iter() {
+        let expected_list = id.as_str() == Some("__extend__");
+        let type_ok = if expected_list {
+            matches!(r, Value::List(_))
+        } else {
+            matches!(r, Value::Dict(_))
+        };
+        if !recurse && !type_ok {
+            return false;
+        }
+        if let Value::Dict(rd) = r {
+            match rd.get("result") {
+                Some(Value::Bool(false)) => return false,
+                None if !check_result_at(rd, true) => return false,
+                _ => {}
+            }
         }
     }
     true
@@ -395,6 +410,11 @@ pub fn single(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let tag = rsalt_sls::compile::gen_tag(&low);
     let registry = crate::state::registry();
     let mut runner = StateRunner::new(ctx, &registry, test);
+    let errors = runner.verify_data(&mut low.clone());
+    if !errors.is_empty() {
+        set_retcode(EX_STATE_COMPILER_ERROR);
+        return Ok(error_list(errors));
+    }
     let mut chunks = vec![low];
     let ret = match runner.call_chunks(&mut chunks) {
         Ok(r) => r,
@@ -432,16 +452,17 @@ pub fn sls_id(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
         set_retcode(EX_STATE_COMPILER_ERROR);
         return Ok(error_list(errors));
     }
-    let chunks = rsalt_sls::compile::compile_high_data(&high);
+    let mut chunks = rsalt_sls::compile::compile_high_data(&high);
     let registry = crate::state::registry();
     let mut runner = StateRunner::new(ctx, &registry, test);
     let mut out = Dict::new();
-    for c in chunks
-        .iter()
-        .filter(|c| c.get("__id__").map(Value::to_py_str) == Some(id.clone()))
-    {
-        let mut one = vec![c.clone()];
-        if let Ok(r) = runner.call_chunks(&mut one) {
+    // Each matching chunk runs with its requisites, in a fresh running dict (Salt's
+    // `call_chunk(chunk, {}, chunks)`).
+    for idx in 0..chunks.len() {
+        if chunks[idx].get("__id__").map(Value::to_py_str) != Some(id.clone()) {
+            continue;
+        }
+        if let Ok(r) = runner.call_one(idx, &mut chunks) {
             for (k, v) in r.map {
                 out.map.insert(k, v);
             }
@@ -496,9 +517,13 @@ pub fn show_low_sls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     Ok(Value::List(chunks.into_iter().map(Value::Dict).collect()))
 }
 
-fn compile_highstate(ctx: &RunContext) -> Result<Dict, Vec<String>> {
+fn saltenv_arg(args: &Args) -> Option<String> {
+    args.kwargs.get("saltenv").map(Value::to_py_str)
+}
+
+fn compile_highstate(ctx: &RunContext, saltenv: Option<&str>) -> Result<Dict, Vec<String>> {
     let mut hs = highstate::high_state(ctx);
-    let (matches, mut err) = match highstate::top_matches(ctx, &mut hs, None) {
+    let (matches, mut err) = match highstate::top_matches(ctx, &mut hs, saltenv) {
         TopOutcome::RenderError(_) => (Matches::new(), Vec::new()),
         TopOutcome::Matches(m, e) => (m, e),
     };
@@ -515,21 +540,18 @@ fn compile_highstate(ctx: &RunContext) -> Result<Dict, Vec<String>> {
 pub fn show_highstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
     let ctx = &ctx;
-    let ret = match compile_highstate(ctx) {
+    let ret = match compile_highstate(ctx, saltenv_arg(args).as_deref()) {
         Ok(h) => Value::Dict(h),
         Err(e) => error_list(e),
     };
-    if matches!(ret, Value::List(_)) {
-        set_retcode(EX_STATE_COMPILER_ERROR);
-    }
+    set_state_retcode(&ret);
     Ok(ret)
 }
 
 /// `state.show_lowstate`.
 pub fn show_lowstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
-    let _ = args;
     let mut hs = highstate::high_state(ctx);
-    let matches = match highstate::top_matches(ctx, &mut hs, None) {
+    let matches = match highstate::top_matches(ctx, &mut hs, saltenv_arg(args).as_deref()) {
         TopOutcome::RenderError(_) => Matches::new(),
         TopOutcome::Matches(m, _) => m,
     };
@@ -547,9 +569,8 @@ pub fn show_lowstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> 
 
 /// `state.show_top`.
 pub fn show_top(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
-    let _ = args;
     let mut hs = highstate::high_state(ctx);
-    match highstate::top_matches(ctx, &mut hs, None) {
+    match highstate::top_matches(ctx, &mut hs, saltenv_arg(args).as_deref()) {
         TopOutcome::RenderError(_) => Ok(Value::dict()),
         TopOutcome::Matches(m, errors) => {
             if !errors.is_empty() {

@@ -117,6 +117,16 @@ impl<'a> StateRunner<'a> {
         Ok(running)
     }
 
+    /// Runs the chunk at `idx` (and, as needed, its requisites among `chunks`) in a fresh
+    /// running dict: Salt's `call_chunk(chunk, {}, chunks)` as `state.sls_id` uses it.
+    pub fn call_one(&mut self, idx: usize, chunks: &mut Vec<Dict>) -> Result<Dict, Vec<String>> {
+        let mut running = Dict::new();
+        self.lowstate = chunks.clone();
+        self.call_chunk(idx, chunks, &mut running, 0)?;
+        running.remove("__FAILHARD__");
+        Ok(running)
+    }
+
     fn check_failhard(&self, low: &Dict, running: &Dict) -> bool {
         if self.test {
             return false;
@@ -453,8 +463,9 @@ impl<'a> StateRunner<'a> {
         r
     }
 
-    /// `verify_data` for one chunk.
-    fn verify_data(&self, low: &mut Dict) -> Vec<String> {
+    /// `verify_data` for one chunk: missing keys, unknown state functions, recursive
+    /// requires. (`state.single` reports these as its result.)
+    pub fn verify_data(&self, low: &mut Dict) -> Vec<String> {
         let mut errors = Vec::new();
         for (k, msg) in [
             ("state", "Missing \"state\" data"),
