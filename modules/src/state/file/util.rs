@@ -103,8 +103,33 @@ pub fn umask() -> u32 {
         .unwrap_or(0o022)
 }
 
+/// The text of `/etc/passwd` or `/etc/group`, cached until the file's mtime or size
+/// changes (a state run looks users up twice per file; a daemon must see new users).
+fn account_db(path: &str) -> Option<std::sync::Arc<str>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Entry = (Option<std::time::SystemTime>, u64, Arc<str>);
+    static CACHE: OnceLock<Mutex<HashMap<String, Entry>>> = OnceLock::new();
+    let meta = fs::metadata(path).ok()?;
+    let stamp = (meta.modified().ok(), meta.len());
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    // The lock is held only for map access, never across I/O that could block long.
+    if let Ok(map) = cache.lock() {
+        if let Some((m, l, text)) = map.get(path) {
+            if (*m, *l) == stamp {
+                return Some(text.clone());
+            }
+        }
+    }
+    let text: Arc<str> = Arc::from(fs::read_to_string(path).ok()?);
+    if let Ok(mut map) = cache.lock() {
+        map.insert(path.to_string(), (stamp.0, stamp.1, text.clone()));
+    }
+    Some(text)
+}
+
 fn lookup_db(path: &str, by_name: Option<&str>, by_id: Option<u32>) -> Option<(String, u32)> {
-    let text = fs::read_to_string(path).ok()?;
+    let text = account_db(path)?;
     for line in text.lines() {
         let mut parts = line.split(':');
         let (Some(name), Some(_), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
