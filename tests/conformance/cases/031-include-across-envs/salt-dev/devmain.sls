@@ -1,0 +1,5 @@
+include:
+  - devlib
+devmain-state:
+  test.succeed_without_changes:
+    - name: devmain in {{ saltenv }}

@@ -1,0 +1,4 @@
+include:
+  - dev: nosuchsls
+bad-main:
+  test.nop: []

@@ -1,0 +1,3 @@
+common-state:
+  test.succeed_without_changes:
+    - name: common in {{ saltenv }} from {{ sls }}
