@@ -72,6 +72,53 @@ pub fn register(r: &mut ExecRegistry) {
         provider,
         "Pass in a function name to discover what provider is being used\n",
     );
+    r.add_doc(
+        "test.attr_call",
+        attr_call,
+        "Call grains.items via the attribute.\n",
+    );
+    r.add_doc(
+        "test.deprecation_warning",
+        deprecation_warning,
+        "Return True, but also produce two DeprecationWarnings.\n",
+    );
+    r.add_doc("test.module_report", module_report, "Return a dict containing all of the execution modules with a report on\nthe overall availability via different references\n");
+    r.add_doc(
+        "test.not_loaded",
+        not_loaded,
+        "List the modules that were not loaded by the salt loader system\n",
+    );
+    r.add_doc(
+        "test.opts_pkg",
+        opts_pkg,
+        "Return an opts package with the grains and opts for this minion.\n",
+    );
+    r.add_doc(
+        "test.providers",
+        providers,
+        "Return a dict of the provider names and the files that provided them\n",
+    );
+    r.add_doc(
+        "test.raise_exception",
+        raise_exception,
+        "Raise an exception of the given name (rsalt: an error with that name).\n",
+    );
+    r.add_doc("test.stack", stack, "Return the current stack trace\n");
+    r.add_doc(
+        "test.versions",
+        versions_information,
+        "This function is an alias of ``versions_report``.\n",
+    );
+    r.add_doc(
+        "test.versions_information",
+        versions_information,
+        "Report the versions of dependent and system software\n",
+    );
+    r.add_doc(
+        "test.versions_report",
+        versions_report,
+        "Returns versions of components used by salt\n",
+    );
     r.add_doc("test.try", try_, "Try to run a module command. On an exception return None.\nIf `return_try_exception` is set True return the exception.\nThis can be helpful in templates where running a module might fail as expected.\n");
 }
 
@@ -444,4 +491,111 @@ pub fn try_(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
         Err(e) if b.truthy("return_try_exception", false) => Ok(Value::from(e.to_string())),
         Err(_) => Ok(Value::None),
     }
+}
+
+/// `test.attr_call()`: `grains.items` through the `__salt__` attribute style.
+pub fn attr_call(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    args.bind(&sig("attr_call", &[], 0))?;
+    ctx.caller.call("grains.items", Vec::new(), Dict::new())
+}
+
+/// `test.deprecation_warning()`: True (the warnings go to the log).
+pub fn deprecation_warning(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    args.bind(&sig("deprecation_warning", &[], 0))?;
+    tracing::warn!("Deprecation Message!");
+    tracing::warn!("Deprecation Message 2!");
+    Ok(Value::Bool(true))
+}
+
+/// `test.module_report()`: what the function table holds.
+pub fn module_report(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    args.bind(&sig("module_report", &[], 0))?;
+    let funcs = ctx
+        .caller
+        .call("sys.list_functions", Vec::new(), Dict::new())?;
+    let mut modules: Vec<Value> = Vec::new();
+    for f in funcs.as_list().into_iter().flatten() {
+        let m = f.to_py_str().split('.').next().unwrap_or("").to_string();
+        if !modules.iter().any(|x| x.as_str() == Some(m.as_str())) {
+            modules.push(Value::Str(m));
+        }
+    }
+    let mut d = Dict::new();
+    d.insert("functions", funcs.clone());
+    d.insert("function_attrs", funcs.clone());
+    d.insert("function_subs", funcs);
+    d.insert("modules", Value::List(modules));
+    d.insert("module_attrs", Value::List(Vec::new()));
+    Ok(Value::Dict(d))
+}
+
+/// `test.not_loaded()`: rsalt compiles its modules in, so none failed to load.
+pub fn not_loaded(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    args.bind(&sig("not_loaded", &[], 0))?;
+    Ok(Value::List(Vec::new()))
+}
+
+/// `test.opts_pkg()`: the options with the grains and pillar inside.
+pub fn opts_pkg(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    args.bind(&sig("opts_pkg", &[], 0))?;
+    let mut o = (*ctx.opts).clone();
+    o.insert("grains", Value::Dict((*ctx.grains).clone()));
+    o.insert("pillar", Value::Dict(ctx.pillar()));
+    Ok(Value::Dict(o))
+}
+
+/// `test.providers()`: rsalt has no provider overrides.
+pub fn providers(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    args.bind(&sig("providers", &[], 0))?;
+    Ok(Value::dict())
+}
+
+/// `test.raise_exception(name, *args, **kwargs)`.
+pub fn raise_exception(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "raise_exception",
+        params: &["name"],
+        required: 1,
+        varargs: true,
+        varkw: true,
+    })?;
+    let name = b.str("name").unwrap_or_default();
+    let detail: Vec<String> = b.varargs.iter().map(Value::to_py_str).collect();
+    Err(CallError::Failed(format!("{name}: {}", detail.join(", "))))
+}
+
+/// `test.stack()`: the call stack as text (rsalt has no Python frames to show).
+pub fn stack(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    args.bind(&sig("stack", &[], 0))?;
+    Ok(Value::from(format!(
+        "{}\n",
+        std::backtrace::Backtrace::force_capture()
+    )))
+}
+
+/// `test.versions_information()`: the versions rsalt reports.
+pub fn versions_information(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    args.bind(&sig("versions_information", &[], 0))?;
+    let mut salt = Dict::new();
+    salt.insert("Salt", Value::from(SALT_VERSION));
+    let mut rsalt = Dict::new();
+    rsalt.insert("rsalt", Value::from(env!("CARGO_PKG_VERSION")));
+    let mut d = Dict::new();
+    d.insert("Salt Version", Value::Dict(salt));
+    d.insert("rsalt Version", Value::Dict(rsalt));
+    Ok(Value::Dict(d))
+}
+
+/// `test.versions_report()`: the same as text lines.
+pub fn versions_report(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let info = versions_information(ctx, args)?;
+    let mut lines = Vec::new();
+    for (section, entries) in info.as_dict().into_iter().flat_map(|d| d.iter()) {
+        lines.push(Value::Str(format!("{section}:")));
+        for (k, v) in entries.as_dict().into_iter().flat_map(|d| d.iter()) {
+            lines.push(Value::Str(format!("{k:>20}: {}", v.to_py_str())));
+        }
+        lines.push(Value::from(" "));
+    }
+    Ok(Value::List(lines))
 }
