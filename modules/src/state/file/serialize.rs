@@ -6,111 +6,16 @@ use super::{arg, arg_bool, arg_str, group_arg, new_ret, traverse, user_arg};
 use crate::state::{StateCall, StateReturn};
 use rsalt_data::Value;
 
-fn json_str(s: &str, ensure_ascii: bool) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (ensure_ascii && (c as u32) > 0x7e) => {
-                let mut buf = [0u16; 2];
-                for u in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{u:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_key(k: &rsalt_data::Key) -> String {
-    match k.to_value() {
-        Value::Str(s) => s,
-        Value::Bool(b) => {
-            if b {
-                "true".into()
-            } else {
-                "false".into()
-            }
-        }
-        Value::None => "null".into(),
-        other => other.to_py_str(),
-    }
-}
-
 /// Python's `json.dumps(v, indent=indent, separators=(",", ": "), sort_keys=sort)`.
 pub(crate) fn json_dumps(v: &Value, indent: usize, sort: bool, ensure_ascii: bool) -> String {
-    fn rec(v: &Value, level: usize, indent: usize, sort: bool, ea: bool, out: &mut String) {
-        let pad = |n: usize| " ".repeat(n * indent);
-        match v {
-            Value::None => out.push_str("null"),
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
-            Value::Float(f) => {
-                if f.is_nan() {
-                    out.push_str("NaN")
-                } else if f.is_infinite() {
-                    out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
-                } else {
-                    out.push_str(&Value::Float(*f).to_py_str())
-                }
-            }
-            Value::Str(s) => out.push_str(&json_str(s, ea)),
-            Value::List(l) => {
-                if l.is_empty() {
-                    out.push_str("[]");
-                    return;
-                }
-                out.push('[');
-                for (i, x) in l.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push('\n');
-                    out.push_str(&pad(level + 1));
-                    rec(x, level + 1, indent, sort, ea, out);
-                }
-                out.push('\n');
-                out.push_str(&pad(level));
-                out.push(']');
-            }
-            Value::Dict(d) => {
-                if d.is_empty() {
-                    out.push_str("{}");
-                    return;
-                }
-                let mut items: Vec<(String, &Value)> =
-                    d.iter().map(|(k, v)| (json_key(k), v)).collect();
-                if sort {
-                    items.sort_by(|a, b| a.0.cmp(&b.0));
-                }
-                out.push('{');
-                for (i, (k, x)) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push('\n');
-                    out.push_str(&pad(level + 1));
-                    out.push_str(&json_str(k, ea));
-                    out.push_str(": ");
-                    rec(x, level + 1, indent, sort, ea, out);
-                }
-                out.push('\n');
-                out.push_str(&pad(level));
-                out.push('}');
-            }
-        }
-    }
-    let mut out = String::new();
-    rec(v, 0, indent, sort, ensure_ascii, &mut out);
-    out
+    rsalt_data::json::dumps(
+        v,
+        &rsalt_data::json::JsonOptions {
+            indent: Some(indent),
+            sort_keys: sort,
+            ensure_ascii,
+        },
+    )
 }
 
 /// `salt.serializers.yaml.serialize(obj, default_flow_style=False)`.
