@@ -1,4 +1,5 @@
-//! `grains.*` execution functions (salt/modules/grains.py), read-only, plus Salt's
+//! `grains.*` execution functions (salt/modules/grains.py), including the writers of the
+//! grains file (`grains.set`, `grains.setval`, ...), plus Salt's
 //! `traverse_dict_and_list` and `filter_by` data helpers they share with `pillar.*` and
 //! `config.*`.
 
@@ -32,6 +33,7 @@ pub fn register(r: &mut ExecRegistry) {
         equals,
         "Used to make sure the minion's grain key/value matches.\n",
     );
+    register_writers(r);
 }
 
 /// Salt's `yamlify_arg` for a dict key that was not found as a string: the key read as a
@@ -331,5 +333,461 @@ pub fn filter_by(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
         b.get("merge"),
         &default,
         base.as_deref(),
+    )
+}
+
+/// Registers the `grains.*` functions that write the grains file.
+pub fn register_writers(r: &mut ExecRegistry) {
+    r.add_doc("grains.fetch", get, "Same as grains.get (Salt's alias).\n");
+    r.add_doc(
+        "grains.setvals",
+        setvals,
+        "Set new grains values in the grains config file\n",
+    );
+    r.add_doc(
+        "grains.setval",
+        setval,
+        "Set a grains value in the grains config file\n",
+    );
+    r.add_doc(
+        "grains.set",
+        set,
+        "Set a key to an arbitrary value. It is used like setval but works\nwith nested keys.\n",
+    );
+    r.add_doc(
+        "grains.append",
+        append,
+        "Append a value to a list in the grains config file. If the grain doesn't\nexist, the grain key is added and the value is appended to the new grain\nas a list item.\n",
+    );
+    r.add_doc(
+        "grains.remove",
+        remove,
+        "Remove a value from a list in the grains config file\n",
+    );
+    r.add_doc(
+        "grains.delkey",
+        delkey,
+        "Remove a grain completely from the grain system, this will remove the\ngrain key and value\n",
+    );
+    r.add_doc(
+        "grains.delval",
+        delval,
+        "Delete a grain value from the grains config file. This will just set the\ngrain value to ``None``. To completely remove the grain, run ``grains.delkey``\nor pass ``destructive=True`` to ``grains.delval``.\n",
+    );
+}
+
+/// The grains file Salt writes: `grains` next to `conf_file` (or inside it when
+/// `conf_file` is a directory).
+pub fn grains_file(ctx: &RunContext) -> std::path::PathBuf {
+    use std::path::{Path, PathBuf};
+    let conf = match ctx.opt("conf_file").and_then(Value::as_str) {
+        Some(c) => PathBuf::from(c),
+        None => match ctx.opt("config_dir").and_then(Value::as_str) {
+            Some(d) => return Path::new(d).join("grains"),
+            None => return PathBuf::from("grains"),
+        },
+    };
+    if conf.is_dir() {
+        conf.join("grains")
+    } else {
+        conf.parent().unwrap_or(Path::new("")).join("grains")
+    }
+}
+
+/// A Python dict key from a value, or Python's `unhashable type` TypeError.
+fn hashable(v: &Value) -> Result<Key, CallError> {
+    Key::from_value(v)
+        .ok_or_else(|| CallError::BadArguments(format!("unhashable type: '{}'", v.type_name())))
+}
+
+/// `destructive is True`.
+fn is_true_bool(v: Option<&Value>) -> bool {
+    matches!(v, Some(Value::Bool(true)))
+}
+
+/// The core of `grains.setvals`: merges `new` into the grains file (a `None` value with
+/// `destructive` removes the key) and returns `new`, or Salt's message when the
+/// existing file cannot be read.
+pub fn write_grains(ctx: &RunContext, new: &Dict, destructive: bool) -> Value {
+    let gfn = grains_file(ctx);
+    let mut grains = Dict::new();
+    if gfn.is_file() {
+        let text = match std::fs::read(&gfn) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) => return Value::from(format!("Unable to read existing grains file: {e}")),
+        };
+        match rsalt_data::yaml::safe_load(&text) {
+            Ok(Value::Dict(d)) => grains = d,
+            Ok(_) => {}
+            Err(e) => {
+                return Value::from(format!("Unable to read existing grains file: {e}"));
+            }
+        }
+    }
+    for (k, v) in new.iter() {
+        if v.is_none() && destructive {
+            grains.map.shift_remove(k);
+        } else {
+            grains.insert(k.clone(), v.clone());
+        }
+    }
+    let text = rsalt_data::yaml::dump(
+        &Value::Dict(grains),
+        &rsalt_data::yaml::DumpOptions::default(),
+    );
+    if let Err(e) = std::fs::write(&gfn, text) {
+        tracing::error!(
+            "Unable to write to grains file at {}. Check permissions. ({e})",
+            gfn.display()
+        );
+    }
+    if let Some(cachedir) = ctx.opt("cachedir").and_then(Value::as_str) {
+        let fn_ = std::path::Path::new(cachedir).join("module_refresh");
+        if let Err(e) = std::fs::write(&fn_, b"") {
+            tracing::error!(
+                "Unable to write to cache file {}. Check permissions. ({e})",
+                fn_.display()
+            );
+        }
+    }
+    Value::Dict(new.clone())
+}
+
+/// `grains.setvals(grains, destructive=False, refresh_pillar=True)`.
+pub fn setvals(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "setvals",
+        params: &["grains", "destructive", "refresh_pillar"],
+        required: 1,
+        varargs: false,
+        varkw: false,
+    })?;
+    let Some(Value::Dict(new)) = b.get("grains") else {
+        return Err(CallError::Failed(
+            "SaltException: setvals grains must be a dictionary.".into(),
+        ));
+    };
+    Ok(write_grains(ctx, new, is_true_bool(b.get("destructive"))))
+}
+
+/// `grains.setval(key, val, destructive=False, refresh_pillar=True)`.
+pub fn setval(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "setval",
+        params: &["key", "val", "destructive", "refresh_pillar"],
+        required: 2,
+        varargs: false,
+        varkw: false,
+    })?;
+    let key = hashable(b.get("key").unwrap_or(&Value::None))?;
+    let mut new = Dict::new();
+    new.insert(key, b.get("val").cloned().unwrap_or(Value::None));
+    Ok(write_grains(ctx, &new, is_true_bool(b.get("destructive"))))
+}
+
+/// `grains.get(key, default, delimiter)` on the grains of this call, cloned.
+fn lookup(ctx: &RunContext, key: &Value, delimiter: &str) -> Option<Value> {
+    traverse_dict(&ctx.grains, &key.to_py_str(), delimiter).cloned()
+}
+
+/// The string key of the nesting loops (`delimiter in key` is a TypeError otherwise).
+fn str_key(key: &Value) -> Result<String, CallError> {
+    match key {
+        Value::Str(s) => Ok(s.clone()),
+        other => Err(CallError::BadArguments(format!(
+            "argument of type '{}' is not iterable",
+            other.type_name()
+        ))),
+    }
+}
+
+fn delimiter_of(b: &super::Bound) -> String {
+    b.get("delimiter")
+        .map(Value::to_py_str)
+        .unwrap_or_else(|| ":".into())
+}
+
+fn single(key: Value, val: Value) -> Result<Dict, CallError> {
+    let mut d = Dict::new();
+    d.insert(hashable(&key)?, val);
+    Ok(d)
+}
+
+fn is_complex(v: &Value) -> bool {
+    matches!(v, Value::Dict(_) | Value::List(_))
+}
+
+fn set_ret(comment: String, changes: Value, result: bool) -> Value {
+    let mut ret = Dict::new();
+    ret.insert("comment", Value::from(comment));
+    ret.insert("changes", changes);
+    ret.insert("result", Value::Bool(result));
+    Value::Dict(ret)
+}
+
+/// `grains.set(key, val='', force=False, destructive=False, delimiter=':')`.
+pub fn set(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "set",
+        params: &["key", "val", "force", "destructive", "delimiter"],
+        required: 1,
+        varargs: false,
+        varkw: false,
+    })?;
+    let key_v = b.get("key").cloned().unwrap_or(Value::None);
+    let val = b.get("val").cloned().unwrap_or_else(|| Value::from(""));
+    let force = b.truthy("force", false);
+    let destructive_v = b.get("destructive").cloned();
+    let destructive_true = is_true_bool(destructive_v.as_ref());
+    let destructive = destructive_v.as_ref().is_some_and(Value::truthy);
+    let delim = delimiter_of(&b);
+    set_impl(
+        ctx,
+        key_v,
+        val,
+        force,
+        destructive,
+        destructive_true,
+        &delim,
+    )
+}
+
+fn set_impl(
+    ctx: &RunContext,
+    key_v: Value,
+    val: Value,
+    force: bool,
+    destructive: bool,
+    destructive_true: bool,
+    delim: &str,
+) -> Result<Value, CallError> {
+    let existing = lookup(ctx, &key_v, delim);
+    if let Some(e) = &existing {
+        if *e == val && (!val.is_none() || !destructive_true) {
+            return Ok(set_ret("Grain is already set".into(), Value::dict(), true));
+        }
+    }
+    if existing.as_ref().is_some_and(|e| !e.is_none()) && !force {
+        let key = key_v.to_py_str();
+        if existing.as_ref().is_some_and(is_complex) {
+            return Ok(set_ret(
+                format!(
+                    "The key '{key}' exists but is a dict or a list. Use 'force=True' to overwrite."
+                ),
+                Value::dict(),
+                false,
+            ));
+        } else if is_complex(&val) {
+            return Ok(set_ret(
+                format!("The key '{key}' exists and the given value is a dict or a list. Use 'force=True' to overwrite."),
+                Value::dict(),
+                false,
+            ));
+        }
+    }
+    let mut value = val;
+    let mut key_v = key_v;
+    loop {
+        let key = str_key(&key_v)?;
+        if delim.is_empty() || !key.contains(delim) {
+            break;
+        }
+        let Some((parent, rest)) = key.rsplit_once(delim) else {
+            break;
+        };
+        let parent_v = Value::from(parent);
+        let current = lookup(ctx, &parent_v, delim).unwrap_or_else(Value::dict);
+        let updated = match current {
+            Value::Dict(mut d) => {
+                if value.is_none() && destructive {
+                    d.map.shift_remove(&Key::Str(rest.to_string()));
+                } else {
+                    d.insert(rest, value.clone());
+                }
+                Value::Dict(d)
+            }
+            Value::List(mut l) => {
+                let mut updated = false;
+                for item in l.iter_mut() {
+                    if item.as_str() == Some(rest) {
+                        let mut d = Dict::new();
+                        d.insert(rest, value.clone());
+                        *item = Value::Dict(d);
+                        updated = true;
+                    } else if let Value::Dict(d) = item {
+                        if d.contains_key(rest) {
+                            d.insert(rest, value.clone());
+                            updated = true;
+                        }
+                    }
+                }
+                if !updated {
+                    let mut d = Dict::new();
+                    d.insert(rest, value.clone());
+                    l.push(Value::Dict(d));
+                }
+                Value::List(l)
+            }
+            other => {
+                if other.as_str() == Some(rest) || force {
+                    let mut d = Dict::new();
+                    d.insert(rest, value.clone());
+                    Value::Dict(d)
+                } else {
+                    return Ok(set_ret(
+                        format!(
+                            "The key '{parent}' value is '{}', which is different from the provided key '{rest}'. Use 'force=True' to overwrite.",
+                            other.to_py_str()
+                        ),
+                        Value::dict(),
+                        false,
+                    ));
+                }
+            }
+        };
+        value = updated;
+        key_v = parent_v;
+    }
+    let new = single(key_v, value)?;
+    match write_grains(ctx, &new, destructive_true) {
+        changes @ Value::Dict(_) => Ok(set_ret(String::new(), changes, true)),
+        msg => Ok(set_ret(msg.to_py_str(), Value::dict(), false)),
+    }
+}
+
+/// Walks a nested key back up to its top-level grain as `grains.append`/`grains.remove`
+/// do: each parent dict (from `get(parent, default)`) gets `{rest: value}`.
+fn nest_up(
+    ctx: &RunContext,
+    key_v: Value,
+    mut value: Value,
+    delim: &str,
+    default: fn() -> Value,
+) -> Result<Dict, CallError> {
+    let mut key_v = key_v;
+    loop {
+        let key = str_key(&key_v)?;
+        if delim.is_empty() || !key.contains(delim) {
+            break;
+        }
+        let Some((parent, rest)) = key.rsplit_once(delim) else {
+            break;
+        };
+        let parent_v = Value::from(parent);
+        let mut grain = lookup(ctx, &parent_v, delim).unwrap_or_else(default);
+        if let Value::Dict(d) = &mut grain {
+            d.insert(rest, value);
+        }
+        value = grain;
+        key_v = parent_v;
+    }
+    single(key_v, value)
+}
+
+/// `grains.append(key, val, convert=False, delimiter=':')`.
+pub fn append(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "append",
+        params: &["key", "val", "convert", "delimiter"],
+        required: 2,
+        varargs: false,
+        varkw: false,
+    })?;
+    let key_v = b.get("key").cloned().unwrap_or(Value::None);
+    let val = b.get("val").cloned().unwrap_or(Value::None);
+    let delim = delimiter_of(&b);
+    let key = key_v.to_py_str();
+    let mut grains = lookup(ctx, &key_v, &delim).unwrap_or(Value::List(Vec::new()));
+    if b.truthy("convert", false) && !matches!(grains, Value::List(_)) {
+        grains = match grains {
+            Value::None => Value::List(Vec::new()),
+            other => Value::List(vec![other]),
+        };
+    }
+    let Value::List(mut list) = grains else {
+        return Ok(Value::from(format!("The key {key} is not a valid list")));
+    };
+    if list.contains(&val) {
+        return Ok(Value::from(format!(
+            "The val {} was already in the list {key}",
+            val.to_py_str()
+        )));
+    }
+    match val {
+        Value::List(items) => list.extend(items),
+        other => list.push(other),
+    }
+    let new = nest_up(ctx, key_v, Value::List(list), &delim, Value::dict)?;
+    Ok(write_grains(ctx, &new, false))
+}
+
+/// `grains.remove(key, val, delimiter=':')`.
+pub fn remove(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "remove",
+        params: &["key", "val", "delimiter"],
+        required: 2,
+        varargs: false,
+        varkw: false,
+    })?;
+    let key_v = b.get("key").cloned().unwrap_or(Value::None);
+    let val = b.get("val").cloned().unwrap_or(Value::None);
+    let delim = delimiter_of(&b);
+    let key = key_v.to_py_str();
+    let grains = lookup(ctx, &key_v, &delim).unwrap_or(Value::List(Vec::new()));
+    let Value::List(mut list) = grains else {
+        return Ok(Value::from(format!("The key {key} is not a valid list")));
+    };
+    let Some(pos) = list.iter().position(|x| *x == val) else {
+        return Ok(Value::from(format!(
+            "The val {} was not in the list {key}",
+            val.to_py_str()
+        )));
+    };
+    list.remove(pos);
+    let new = nest_up(ctx, key_v, Value::List(list), &delim, || Value::None)?;
+    Ok(write_grains(ctx, &new, false))
+}
+
+/// `grains.delkey(key, force=False)`: `delval(key, destructive=True, force=force)`.
+pub fn delkey(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "delkey",
+        params: &["key", "force"],
+        required: 1,
+        varargs: false,
+        varkw: false,
+    })?;
+    let key_v = b.get("key").cloned().unwrap_or(Value::None);
+    set_impl(
+        ctx,
+        key_v,
+        Value::None,
+        b.truthy("force", false),
+        true,
+        true,
+        ":",
+    )
+}
+
+/// `grains.delval(key, destructive=False, force=False)`: `set(key, None, ...)`.
+pub fn delval(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "delval",
+        params: &["key", "destructive", "force"],
+        required: 1,
+        varargs: false,
+        varkw: false,
+    })?;
+    let key_v = b.get("key").cloned().unwrap_or(Value::None);
+    let destructive_v = b.get("destructive");
+    set_impl(
+        ctx,
+        key_v,
+        Value::None,
+        b.truthy("force", false),
+        destructive_v.is_some_and(Value::truthy),
+        is_true_bool(destructive_v),
+        ":",
     )
 }
