@@ -42,6 +42,21 @@ pub fn register(r: &mut ExecRegistry) {
         filter_by,
         "Look up the given pillar in a given dictionary and return the result\n",
     );
+    r.add_doc(
+        "pillar.obfuscate",
+        obfuscate,
+        "Same as :py:func:`items`, but replace pillar values with a simple type indication.\n",
+    );
+    r.add_doc(
+        "pillar.ext",
+        ext,
+        "Generate the pillar and apply an explicit external pillar\n",
+    );
+    r.add_doc(
+        "pillar.file_exists",
+        file_exists,
+        "This is a master-only function. Calling from the minion is not supported.\n\nUse the given path and search relative to the pillar environments to see if\na file exists at that path.\n",
+    );
 }
 
 /// `pillar.get(key, default=<missing>, merge=False, merge_nested_lists=None,
@@ -255,4 +270,156 @@ pub fn filter_by(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
         &default,
         base.as_deref(),
     )
+}
+
+/// Salt's `_obfuscate_inner`: every leaf becomes `<type name>`; dict keys and the
+/// dict/list structure are kept.
+pub fn obfuscate_value(v: &Value) -> Value {
+    match v {
+        Value::Dict(d) => {
+            let mut out = d.clone();
+            for (_, val) in out.map.iter_mut() {
+                *val = obfuscate_value(val);
+            }
+            Value::Dict(out)
+        }
+        Value::List(l) => Value::List(l.iter().map(obfuscate_value).collect()),
+        other => Value::from(format!("<{}>", other.type_name())),
+    }
+}
+
+/// `pillar.obfuscate(*args, pillar=None, pillar_enc=None, pillarenv=None, saltenv=None)`:
+/// [`items`] with every value replaced by its type name.
+pub fn obfuscate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "obfuscate",
+        params: &[],
+        required: 0,
+        varargs: true,
+        varkw: true,
+    })?;
+    let allowed = ["pillar", "pillar_enc", "pillarenv", "saltenv"];
+    let bad: Vec<String> = b
+        .kwargs
+        .iter()
+        .filter(|(k, _)| {
+            k.as_str()
+                .is_some_and(|s| !s.starts_with("__") && !allowed.contains(&s))
+        })
+        .map(|(k, v)| format!("{k}={}", v.to_py_str()))
+        .collect();
+    if !bad.is_empty() {
+        return Err(CallError::BadArguments(format!(
+            "The following keyword arguments are not valid: {}",
+            bad.join(", ")
+        )));
+    }
+    Ok(obfuscate_value(&items(ctx, args)?))
+}
+
+/// `pillar.ext(external, pillar=None)`: the freshly compiled pillar. rsalt has no
+/// external pillar modules, so `external` is only validated (and logged) as Salt does
+/// before finding the module unavailable; `pillar=` is merged on top.
+pub fn ext(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "ext",
+        params: &["external", "pillar"],
+        required: 1,
+        varargs: false,
+        varkw: false,
+    })?;
+    let external = match b.get("external") {
+        Some(Value::Str(s)) => rsalt_data::yaml::safe_load(s)
+            .map_err(|e| CallError::Failed(format!("YAMLError: {e}")))?,
+        Some(v) => v.clone(),
+        None => Value::None,
+    };
+    match &external {
+        Value::Dict(d) => {
+            let on_demand: Vec<String> = match ctx.opt("on_demand_ext_pillar") {
+                Some(Value::List(l)) => l.iter().map(Value::to_py_str).collect(),
+                None => vec!["libvirt".into(), "virtkey".into()],
+                Some(_) => Vec::new(),
+            };
+            let mut invalid: Vec<String> = d
+                .map
+                .keys()
+                .map(|k| k.to_string())
+                .filter(|k| !on_demand.contains(k))
+                .collect();
+            invalid.sort();
+            if invalid.is_empty() {
+                for k in d.map.keys() {
+                    tracing::error!("Specified ext_pillar interface {k} is unavailable");
+                }
+            } else {
+                tracing::error!(
+                    "The following ext_pillar modules are not allowed for on-demand pillar data: {}. Valid on-demand ext_pillar modules are: {}. The valid modules can be adjusted by setting the 'on_demand_ext_pillar' config option.",
+                    invalid.join(", "),
+                    on_demand.join(", ")
+                );
+            }
+        }
+        other => tracing::error!(
+            "On-demand pillar {} is not formatted as a dictionary",
+            other.to_py_str()
+        ),
+    }
+    let override_ = match b.get("pillar") {
+        Some(Value::Dict(d)) => d.clone(),
+        Some(Value::None) | None => Dict::new(),
+        Some(_) => {
+            tracing::error!("Pillar data must be a dictionary");
+            Dict::new()
+        }
+    };
+    let mut p = crate::highstate::compile_pillar(ctx, &Dict::new(), None);
+    super::slsutil::update(&mut p, &override_, true, false);
+    p.kind = DictKind::Plain;
+    Ok(Value::Dict(p))
+}
+
+/// `pillar.file_exists(path, saltenv=None)`: whether `path` exists under a directory of
+/// `pillar_roots` (only `saltenv`'s when given).
+pub fn file_exists(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    let b = args.bind(&Sig {
+        name: "file_exists",
+        params: &["path", "saltenv"],
+        required: 1,
+        varargs: false,
+        varkw: false,
+    })?;
+    let path = b.get("path").map(Value::to_py_str).unwrap_or_default();
+    let roots = match ctx.opt("pillar_roots") {
+        Some(Value::Dict(d)) if !d.is_empty() => d.clone(),
+        _ => {
+            return Err(CallError::Failed(
+                "No pillar_roots found. Are you running this on the master?".into(),
+            ))
+        }
+    };
+    let envs: Vec<(Key, Value)> = match b.some("saltenv").filter(|v| v.truthy()) {
+        Some(env) => {
+            let k = Key::from_value(env).unwrap_or(Key::Str(env.to_py_str()));
+            match roots.map.get(&k) {
+                Some(dirs) => vec![(k, dirs.clone())],
+                None => return Ok(Value::Bool(false)),
+            }
+        }
+        None => roots.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+    };
+    for (_, dirs) in envs {
+        let dirs = match dirs {
+            Value::List(l) => l,
+            other => vec![other],
+        };
+        for dir in dirs {
+            // os.path.join: an absolute `path` replaces the directory.
+            let full = std::path::Path::new(&dir.to_py_str()).join(&path);
+            if full.is_file() {
+                return Ok(Value::Bool(true));
+            }
+        }
+    }
+    Ok(Value::Bool(false))
 }
