@@ -12,6 +12,7 @@ pub mod matcher;
 pub mod pillar;
 pub mod slsutil;
 pub mod state;
+pub mod state_usage;
 pub mod sys;
 pub mod test;
 
@@ -114,6 +115,7 @@ pub fn registry() -> ExecRegistry {
     slsutil::register(&mut r);
     sys::register(&mut r);
     state::register(&mut r);
+    state_usage::register(&mut r);
     file::register(&mut r);
     ini::register(&mut r);
     r
