@@ -1,6 +1,6 @@
 //! `cargo xtask test`: everything CI runs, in order, stopping at the first failure:
-//! rustfmt, clippy (`-D warnings`), the workspace tests, the recorded-Salt conformance
-//! cases, and a bounded fuzz smoke run of each fuzz target.
+//! rustfmt, clippy (`-D warnings`), the workspace tests (which include the recorded-Salt
+//! conformance cases), and a bounded fuzz smoke run of each fuzz target.
 
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -41,11 +41,7 @@ fn step(name: &str, cmd: &mut Command) -> Result<()> {
 const FUZZ_TARGETS: &[&str] = &["yaml_load", "jinja_render"];
 
 /// Runs the whole suite; `conformance` runs the recorded cases (passed in by main).
-pub fn run(
-    root: &Path,
-    args: &TestArgs,
-    conformance: impl FnOnce() -> Result<bool>,
-) -> Result<bool> {
+pub fn run(root: &Path, args: &TestArgs) -> Result<bool> {
     if !args.no_lint {
         step(
             "rustfmt",
@@ -65,52 +61,59 @@ pub fn run(
             ]),
         )?;
     }
+    // The workspace tests include the conformance cases (tests/conformance, recorded from
+    // Salt 3007.8): `cargo test --workspace` builds rsalt-call before running them.
     step(
-        "tests",
+        "tests + conformance",
         Command::new(cargo())
             .current_dir(root)
             .args(["test", "--workspace", "--quiet"]),
     )?;
-    println!("==> conformance (tests/conformance/cases, recorded from Salt 3007.8)");
-    if !conformance()? {
-        bail!("conformance failed");
-    }
     if args.fuzz_seconds > 0 {
-        let has_fuzz = Command::new(cargo())
-            .args(["fuzz", "--version"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !has_fuzz {
-            println!("==> fuzz: cargo-fuzz is not installed (`cargo install cargo-fuzz --locked`); skipped");
-        } else {
-            let fuzz_dir = root.join("fuzz");
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(|t| Path::new(&t).join("fuzz"))
-                .unwrap_or_else(|| fuzz_dir.join("target"));
-            for t in FUZZ_TARGETS {
-                if !fuzz_dir
-                    .join("fuzz_targets")
-                    .join(format!("{t}.rs"))
-                    .exists()
-                {
-                    bail!("fuzz target {t} is missing from fuzz/fuzz_targets");
-                }
-                step(
-                    &format!("fuzz {t} ({}s)", args.fuzz_seconds),
-                    Command::new(cargo())
-                        .current_dir(&fuzz_dir)
-                        .env("RUSTC_BOOTSTRAP", "1")
-                        .env("CARGO_TARGET_DIR", &target)
-                        .args([
-                            "fuzz",
-                            "run",
-                            t,
-                            "--",
-                            &format!("-max_total_time={}", args.fuzz_seconds),
-                        ]),
-                )?;
-            }
-        }
+        fuzz(root, args.fuzz_seconds)?;
     }
     Ok(true)
+}
+
+/// Runs every fuzz target for `seconds` each (`cargo fuzz`, stable toolchain with
+/// `RUSTC_BOOTSTRAP=1`); skipped with a message when cargo-fuzz is not installed.
+pub fn fuzz(root: &Path, seconds: u64) -> Result<()> {
+    let has_fuzz = Command::new(cargo())
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_fuzz {
+        println!(
+            "==> fuzz: cargo-fuzz is not installed (`cargo install cargo-fuzz --locked`); skipped"
+        );
+    } else {
+        let fuzz_dir = root.join("fuzz");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(|t| Path::new(&t).join("fuzz"))
+            .unwrap_or_else(|| fuzz_dir.join("target"));
+        for t in FUZZ_TARGETS {
+            if !fuzz_dir
+                .join("fuzz_targets")
+                .join(format!("{t}.rs"))
+                .exists()
+            {
+                bail!("fuzz target {t} is missing from fuzz/fuzz_targets");
+            }
+            step(
+                &format!("fuzz {t} ({}s)", seconds),
+                Command::new(cargo())
+                    .current_dir(&fuzz_dir)
+                    .env("RUSTC_BOOTSTRAP", "1")
+                    .env("CARGO_TARGET_DIR", &target)
+                    .args([
+                        "fuzz",
+                        "run",
+                        t,
+                        "--",
+                        &format!("-max_total_time={}", seconds),
+                    ]),
+            )?;
+        }
+    }
+    Ok(())
 }

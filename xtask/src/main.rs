@@ -47,8 +47,12 @@ enum Task {
     Test(ci::TestArgs),
     /// Benchmark rsalt-call --local against salt-call --local (docs/performance.md)
     Bench(bench::BenchArgs),
-    /// Fuzz smoke run [not implemented yet]
-    Fuzz,
+    /// Fuzz smoke run: every fuzz target for N seconds
+    Fuzz {
+        /// Seconds per target
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
 }
 
 fn workspace_root() -> PathBuf {
@@ -121,11 +125,9 @@ fn run(cli: Cli) -> Result<bool> {
             let exe = build_rsalt_call(args.release)?;
             demo::run(&workspace_root(), &args, &exe)
         }
-        Task::Test(args) => ci::run(&workspace_root(), &args, || {
-            conformance(rsalt_tests::Options::default(), false)
-        }),
+        Task::Test(args) => ci::run(&workspace_root(), &args),
         Task::Bench(args) => bench::run(args),
-        Task::Fuzz => bail!("`cargo xtask fuzz` is not implemented yet"),
+        Task::Fuzz { seconds } => ci::fuzz(&workspace_root(), seconds).map(|()| true),
     }
 }
 
