@@ -5,7 +5,10 @@
 //!   conformance runner (`rsalt_tests::run`).
 //! - `record [--venv DIR] [--salt-call PATH] [-j N] [CASE...]`: record
 //!   expected outputs from Salt 3007.8 (`tests/conformance/record.py`).
-//! - `ci`, `bench`, `fuzz`: placeholders for other engineers to fill.
+//! - `demo [--release]`: the quick start: apply `states/` + `pillar/` to a sandbox, twice.
+//! - `test` (alias `ci`): everything CI runs: fmt, clippy, tests + conformance, fuzz smoke.
+//! - `bench`: rsalt-call vs salt-call side by side (see docs/performance.md).
+//! - `fuzz [--seconds N]`: every fuzz target for N seconds.
 
 mod bench;
 mod ci;
