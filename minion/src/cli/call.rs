@@ -133,30 +133,9 @@ pub fn yamlify_arg(arg: &str) -> Value {
     }
 }
 
-/// A job id as Salt makes them: local time `YYYYMMDDhhmmssffffff` (UTC here).
+/// A job id as Salt makes them: local time `YYYYMMDDhhmmssffffff`.
 fn gen_jid() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}{:06}",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60,
-        now.subsec_micros()
-    )
+    chrono::Local::now().format("%Y%m%d%H%M%S%6f").to_string()
 }
 
 fn is_true_str(s: &str) -> bool {

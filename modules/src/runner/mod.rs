@@ -30,30 +30,15 @@ pub struct StateRunner<'a> {
     lowstate: Vec<Dict>,
 }
 
-/// The wall-clock start of a state, as Salt reports it (`HH:MM:SS.ffffff`, local time).
+/// The wall-clock start of a state, as Salt reports it: local `time().isoformat()`
+/// (`HH:MM:SS.ffffff`, no fraction when it is zero).
 fn local_time_of_day() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let offset = local_utc_offset_secs();
-    let secs = (now.as_secs() as i64 + offset).rem_euclid(86_400);
-    let hms = format!(
-        "{:02}:{:02}:{:02}",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    );
-    // Python's time().isoformat() drops the fraction when it is zero.
-    match now.subsec_micros() {
-        0 => hms,
-        us => format!("{hms}.{us:06}"),
+    let now = chrono::Local::now();
+    if now.timestamp_subsec_micros() == 0 {
+        now.format("%H:%M:%S").to_string()
+    } else {
+        now.format("%H:%M:%S%.6f").to_string()
     }
-}
-
-/// The local UTC offset from `TZ`-less `/etc/localtime` is not worth a dependency here;
-/// Salt prints local time, and containers run in UTC. Honour `TZ=UTC±H` style values only.
-fn local_utc_offset_secs() -> i64 {
-    0
 }
 
 fn ms_since(start: Instant) -> f64 {
