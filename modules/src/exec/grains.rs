@@ -400,6 +400,33 @@ fn hashable(v: &Value) -> Result<Key, CallError> {
         .ok_or_else(|| CallError::BadArguments(format!("unhashable type: '{}'", v.type_name())))
 }
 
+/// Python `==`: `True == 1 == 1.0`, containers compared element by element.
+fn py_eq(a: &Value, b: &Value) -> bool {
+    fn num(v: &Value) -> Option<f64> {
+        match v {
+            Value::Bool(b) => Some(f64::from(u8::from(*b))),
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| py_eq(p, q))
+        }
+        (Value::Dict(x), Value::Dict(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.map.get(k).is_some_and(|w| py_eq(v, w)))
+        }
+        _ => match (num(a), num(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
+    }
+}
+
 /// `destructive is True`.
 fn is_true_bool(v: Option<&Value>) -> bool {
     matches!(v, Some(Value::Bool(true)))
@@ -563,7 +590,7 @@ fn set_impl(
 ) -> Result<Value, CallError> {
     let existing = lookup(ctx, &key_v, delim);
     if let Some(e) = &existing {
-        if *e == val && (!val.is_none() || !destructive_true) {
+        if py_eq(e, &val) && (!val.is_none() || !destructive_true) {
             return Ok(set_ret("Grain is already set".into(), Value::dict(), true));
         }
     }
@@ -707,7 +734,7 @@ pub fn append(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let Value::List(mut list) = grains else {
         return Ok(Value::from(format!("The key {key} is not a valid list")));
     };
-    if list.contains(&val) {
+    if list.iter().any(|x| py_eq(x, &val)) {
         return Ok(Value::from(format!(
             "The val {} was already in the list {key}",
             val.to_py_str()
@@ -738,7 +765,7 @@ pub fn remove(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let Value::List(mut list) = grains else {
         return Ok(Value::from(format!("The key {key} is not a valid list")));
     };
-    let Some(pos) = list.iter().position(|x| *x == val) else {
+    let Some(pos) = list.iter().position(|x| py_eq(x, &val)) else {
         return Ok(Value::from(format!(
             "The val {} was not in the list {key}",
             val.to_py_str()
