@@ -13,9 +13,9 @@ use rsalt_sls::high::Matches;
 use rsalt_sls::CallError;
 
 /// Salt's exit codes.
-const EX_STATE_COMPILER_ERROR: i64 = 1;
-const EX_STATE_FAILURE: i64 = 2;
-const EX_PILLAR_FAILURE: i64 = 5;
+pub(crate) const EX_STATE_COMPILER_ERROR: i64 = 1;
+pub(crate) const EX_STATE_FAILURE: i64 = 2;
+pub(crate) const EX_PILLAR_FAILURE: i64 = 5;
 
 /// Registers the `state.*` functions.
 pub fn register(r: &mut ExecRegistry) {
@@ -116,7 +116,7 @@ fn split_input(v: &Value) -> Vec<String> {
 }
 
 /// Restores the pillar a `pillar=` override replaced, when dropped.
-struct PillarGuard {
+pub(crate) struct PillarGuard {
     ctx: RunContext,
     saved: Option<Dict>,
 }
@@ -134,7 +134,7 @@ impl Drop for PillarGuard {
 /// Applies a `pillar=` override for the duration of one call (merged into the current
 /// pillar as Salt's `State` does). The pillar is shared with the caller, so templates'
 /// `salt['pillar.get']` sees the override too. Errors if the override is not a dict.
-fn with_pillar_override(
+pub(crate) fn with_pillar_override(
     ctx: &RunContext,
     args: &Args,
 ) -> Result<(RunContext, PillarGuard), CallError> {
@@ -159,6 +159,7 @@ fn with_pillar_override(
                 guard.saved = Some(current);
             }
         }
+        Some(_) if args.kwargs.get("pillar_enc").is_some_and(|v| !v.is_none()) => {}
         Some(_) => {
             return Err(CallError::Failed(
                 "Pillar data must be formatted as a dictionary, unless pillar_enc is specified."
@@ -190,7 +191,7 @@ fn pillar_failure(ctx: &RunContext, args: &Args) -> Option<Value> {
     Some(Value::List(out))
 }
 
-fn error_list(errors: Vec<String>) -> Value {
+pub(crate) fn error_list(errors: Vec<String>) -> Value {
     Value::List(errors.into_iter().map(Value::Str).collect())
 }
 
@@ -517,7 +518,7 @@ pub fn show_low_sls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     Ok(Value::List(chunks.into_iter().map(Value::Dict).collect()))
 }
 
-fn saltenv_arg(args: &Args) -> Option<String> {
+pub(crate) fn saltenv_arg(args: &Args) -> Option<String> {
     args.kwargs.get("saltenv").map(Value::to_py_str)
 }
 
@@ -550,8 +551,20 @@ pub fn show_highstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError>
 
 /// `state.show_lowstate`.
 pub fn show_lowstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
+    match compile_lowstate(ctx, saltenv_arg(args).as_deref()) {
+        Ok(chunks) => Ok(Value::List(chunks.into_iter().map(Value::Dict).collect())),
+        Err(errors) => Ok(error_list(errors)),
+    }
+}
+
+/// Salt's `compile_low_chunks`: top → high data → extend, verify, requisite_in, exclude
+/// → ordered low chunks, or the compile errors.
+pub(crate) fn compile_lowstate(
+    ctx: &RunContext,
+    saltenv: Option<&str>,
+) -> Result<Vec<Dict>, Vec<String>> {
     let mut hs = highstate::high_state(ctx);
-    let matches = match highstate::top_matches(ctx, &mut hs, saltenv_arg(args).as_deref()) {
+    let matches = match highstate::top_matches(ctx, &mut hs, saltenv) {
         TopOutcome::RenderError(_) => Matches::new(),
         TopOutcome::Matches(m, _) => m,
     };
@@ -561,10 +574,9 @@ pub fn show_lowstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> 
     errors.extend(rsalt_sls::compile::requisite_in(&mut high, &[]));
     rsalt_sls::compile::apply_exclude(&mut high);
     if !errors.is_empty() {
-        return Ok(error_list(errors));
+        return Err(errors);
     }
-    let chunks = rsalt_sls::compile::compile_high_data(&high);
-    Ok(Value::List(chunks.into_iter().map(Value::Dict).collect()))
+    Ok(rsalt_sls::compile::compile_high_data(&high))
 }
 
 /// `state.show_top`.

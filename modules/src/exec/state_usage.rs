@@ -1,17 +1,16 @@
 //! `state.show_states` and `state.show_state_usage` (salt/modules/state.py): which SLS
 //! files a highstate would apply, and which available SLS files the top file uses.
 
+use super::state::{
+    compile_lowstate, error_list, with_pillar_override, EX_PILLAR_FAILURE, EX_STATE_COMPILER_ERROR,
+    EX_STATE_FAILURE,
+};
 use super::{set_retcode, Args, ExecRegistry, Sig};
 use crate::highstate::{self, TopOutcome};
 use crate::RunContext;
 use rsalt_data::{Dict, Value};
 use rsalt_sls::high::Matches;
-use rsalt_sls::{dictupdate, CallError};
-
-/// Salt's exit codes.
-const EX_STATE_COMPILER_ERROR: i64 = 1;
-const EX_STATE_FAILURE: i64 = 2;
-const EX_PILLAR_FAILURE: i64 = 5;
+use rsalt_sls::CallError;
 
 /// Registers `state.show_states` and `state.show_state_usage`.
 pub fn register(r: &mut ExecRegistry) {
@@ -35,68 +34,6 @@ const SIG_QUEUE: Sig = Sig {
     varkw: true,
 };
 
-/// Restores the pillar replaced by a `pillar=` override when dropped.
-struct PillarRestore {
-    ctx: RunContext,
-    saved: Option<Dict>,
-}
-
-impl Drop for PillarRestore {
-    fn drop(&mut self) {
-        if let Some(saved) = self.saved.take() {
-            if let Ok(mut p) = self.ctx.pillar.write() {
-                *p = saved;
-            }
-        }
-    }
-}
-
-/// Merges a `pillar=` override into the pillar for the rest of the call (as Salt's
-/// `HighState(opts, pillar)` does); a non-dict override is Salt's error.
-fn pillar_override(ctx: &RunContext, kwargs: &Dict) -> Result<PillarRestore, CallError> {
-    let mut guard = PillarRestore {
-        ctx: ctx.clone(),
-        saved: None,
-    };
-    match kwargs.get("pillar") {
-        None | Some(Value::None) => {}
-        Some(Value::Dict(over)) => {
-            let opts = highstate::pillar_options(&ctx.opts, None);
-            let current = ctx.pillar();
-            let merged = dictupdate::merge(
-                &current,
-                over,
-                &opts.merge_strategy,
-                &opts.renderer,
-                opts.merge_lists,
-            );
-            if let Ok(mut p) = ctx.pillar.write() {
-                *p = merged;
-                guard.saved = Some(current);
-            }
-        }
-        Some(_) if kwargs.get("pillar_enc").is_some_and(|v| !v.is_none()) => {}
-        Some(_) => {
-            return Err(CallError::BadArguments(
-                "Pillar data must be formatted as a dictionary, unless pillar_enc is specified."
-                    .into(),
-            ))
-        }
-    }
-    Ok(guard)
-}
-
-fn saltenv_kwarg(kwargs: &Dict) -> Option<String> {
-    kwargs
-        .get("saltenv")
-        .filter(|v| !v.is_none())
-        .map(Value::to_py_str)
-}
-
-fn error_list(errors: Vec<String>) -> Value {
-    Value::List(errors.into_iter().map(Value::Str).collect())
-}
-
 /// `state.show_states(queue=None, **kwargs)`: the SLS names of the highstate's low
 /// chunks, first-seen order; compile errors are returned as a list (retcode 1).
 pub fn show_states(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
@@ -110,23 +47,20 @@ pub fn show_states(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
             )));
         }
     }
-    let mut hs = highstate::high_state(ctx);
-    let saltenv = saltenv_kwarg(&b.kwargs);
-    let matches = match highstate::top_matches(ctx, &mut hs, saltenv.as_deref()) {
-        TopOutcome::RenderError(_) => Matches::new(),
-        TopOutcome::Matches(m, _) => m,
+    let saltenv = b
+        .kwargs
+        .get("saltenv")
+        .filter(|v| !v.is_none())
+        .map(Value::to_py_str);
+    let chunks = match compile_lowstate(ctx, saltenv.as_deref()) {
+        Ok(c) => c,
+        Err(errors) => {
+            set_retcode(EX_STATE_COMPILER_ERROR);
+            return Ok(error_list(errors));
+        }
     };
-    let (mut high, mut errors) = hs.render_highstate(&matches);
-    errors.extend(rsalt_sls::compile::reconcile_extend(&mut high, false));
-    errors.extend(rsalt_sls::compile::verify_high(&high));
-    errors.extend(rsalt_sls::compile::requisite_in(&mut high, &[]));
-    rsalt_sls::compile::apply_exclude(&mut high);
-    if !errors.is_empty() {
-        set_retcode(EX_STATE_COMPILER_ERROR);
-        return Ok(error_list(errors));
-    }
     let mut seen: Vec<Value> = Vec::new();
-    for chunk in rsalt_sls::compile::compile_high_data(&high) {
+    for chunk in chunks {
         if let Some(sls) = chunk.get("__sls__") {
             if !seen.contains(sls) {
                 seen.push(sls.clone());
@@ -185,11 +119,11 @@ fn avail_envs(ctx: &RunContext) -> Vec<String> {
 /// names split into those the top file matches (`used`) and the rest (`unused`), with
 /// counts; top file errors are returned as a list (retcode 1).
 pub fn show_state_usage(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
-    let b = args.bind(&Sig {
+    args.bind(&Sig {
         name: "show_state_usage",
         ..SIG_QUEUE
     })?;
-    let _restore = pillar_override(ctx, &b.kwargs)?;
+    let (_, _restore) = with_pillar_override(ctx, args)?;
     let mut hs = highstate::high_state(ctx);
     let matches = match highstate::top_matches(ctx, &mut hs, None) {
         TopOutcome::RenderError(_) => Matches::new(),
