@@ -154,6 +154,9 @@ fn build_env(env: &JinjaEnv, saltenv: &str) -> Environment<'static> {
     });
     e.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     e.set_recursion_limit(400);
+    // Debug info (expression names in undefined errors) in release builds too: the
+    // messages must not depend on how rsalt was compiled.
+    e.set_debug(true);
     e.set_auto_reload(true);
     e.set_formatter(|out, _state, value| {
         out.write_str(&objects::printable(value))
