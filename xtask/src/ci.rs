@@ -16,6 +16,9 @@ pub struct TestArgs {
     /// Skip rustfmt and clippy.
     #[arg(long)]
     pub no_lint: bool,
+    /// Skip the conformance run against a release build of rsalt-call.
+    #[arg(long)]
+    pub no_release: bool,
 }
 
 fn cargo() -> std::ffi::OsString {
@@ -41,7 +44,11 @@ fn step(name: &str, cmd: &mut Command) -> Result<()> {
 const FUZZ_TARGETS: &[&str] = &["yaml_load", "jinja_render"];
 
 /// Runs the whole suite; `conformance` runs the recorded cases (passed in by main).
-pub fn run(root: &Path, args: &TestArgs) -> Result<bool> {
+pub fn run(
+    root: &Path,
+    args: &TestArgs,
+    release_conformance: impl FnOnce() -> Result<bool>,
+) -> Result<bool> {
     if !args.no_lint {
         step(
             "rustfmt",
@@ -69,6 +76,14 @@ pub fn run(root: &Path, args: &TestArgs) -> Result<bool> {
             .current_dir(root)
             .args(["test", "--workspace", "--quiet"]),
     )?;
+    if !args.no_release {
+        // The same cases against the optimised binary users run: behaviour must not depend
+        // on the build profile (minijinja's debug info once did).
+        println!("==> conformance (release rsalt-call)");
+        if !release_conformance()? {
+            bail!("conformance against the release build failed");
+        }
+    }
     if args.fuzz_seconds > 0 {
         fuzz(root, args.fuzz_seconds)?;
     }

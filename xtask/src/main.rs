@@ -128,7 +128,9 @@ fn run(cli: Cli) -> Result<bool> {
             let exe = build_rsalt_call(args.release)?;
             demo::run(&workspace_root(), &args, &exe)
         }
-        Task::Test(args) => ci::run(&workspace_root(), &args),
+        Task::Test(args) => ci::run(&workspace_root(), &args, || {
+            conformance(rsalt_tests::Options::default(), true)
+        }),
         Task::Bench(args) => bench::run(args),
         Task::Fuzz { seconds } => ci::fuzz(&workspace_root(), seconds).map(|()| true),
     }
