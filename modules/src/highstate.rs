@@ -3,7 +3,6 @@
 //! (later) the master.
 
 use crate::RunContext;
-use indexmap::IndexMap;
 use rsalt_data::{Dict, Value};
 use rsalt_sls::high::{HighState, Matches};
 use rsalt_sls::matcher::MatchTarget;
@@ -178,14 +177,4 @@ pub fn top_matches(ctx: &RunContext, hs: &mut HighState<'_>, saltenv: Option<&st
     let envs = ctx.files.envs();
     let m = top::top_matches(&merged, topts.saltenv.as_deref(), &target, &envs);
     TopOutcome::Matches(m, errors)
-}
-
-/// The raw merged top data (for `state.show_top`-like callers).
-pub fn merged_top(
-    ctx: &RunContext,
-    hs: &mut HighState<'_>,
-) -> Result<IndexMap<String, Dict>, String> {
-    let topts = top_options(&ctx.opts, None);
-    let tops = hs.get_tops(&topts)?;
-    top::merge_tops(tops, &topts)
 }

@@ -2,7 +2,7 @@
 //! (include with relative `.x` and `{env: sls}` forms, `exclude`, `extend`, short
 //! declarations, auto-order) and `render_highstate` for a set of top-file matches.
 
-use crate::fnmatch::{filter, fnmatch};
+use crate::fnmatch::filter;
 use crate::jinja::JinjaEnv;
 use crate::render;
 use crate::FileClient;
@@ -529,9 +529,4 @@ fn clean_duplicate_extends(highstate: &mut Dict) {
             Value::Dict(d)
         })
         .collect();
-}
-
-/// Whether `sls` matches any glob in `patterns` (for `state.sls` mod lists).
-pub fn any_match(sls: &str, patterns: &[String]) -> bool {
-    patterns.iter().any(|p| fnmatch(sls, p))
 }

@@ -598,7 +598,7 @@ impl<'a> StateRunner<'a> {
         let fun = low.get("fun").map(Value::to_py_str).unwrap_or_default();
         if ret.get("result") == Some(&Value::Bool(false)) {
             let test = self.test || is_prereq;
-            let sr = self.run_function(&state, &fun, &low, test, running);
+            let sr = self.run_function(&state, &fun, &low, test);
             ret = state_return_dict(sr);
         }
         if low.contains_key("check_cmd") && !(state == "file" && fun == "managed") {
@@ -709,7 +709,6 @@ impl<'a> StateRunner<'a> {
         fun: &str,
         low: &Dict,
         test: bool,
-        _running: &Dict,
     ) -> StateReturn {
         let name = low.get("name").map(Value::to_py_str).unwrap_or_default();
         let Some(module) = self.registry.get(state) else {
