@@ -703,13 +703,7 @@ impl<'a> StateRunner<'a> {
 
     /// Runs the state module function (or `mod_watch`), catching panics as Salt catches
     /// exceptions in a state.
-    fn run_function(
-        &self,
-        state: &str,
-        fun: &str,
-        low: &Dict,
-        test: bool,
-    ) -> StateReturn {
+    fn run_function(&self, state: &str, fun: &str, low: &Dict, test: bool) -> StateReturn {
         let name = low.get("name").map(Value::to_py_str).unwrap_or_default();
         let Some(module) = self.registry.get(state) else {
             return StateReturn::new(name.clone())
