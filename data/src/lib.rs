@@ -9,11 +9,13 @@
 //! - [`value`]: [`Value`], [`Dict`], [`Key`] and conversions to/from `serde_json`.
 //! - [`yaml`]: YAML 1.1 loading with PyYAML + Salt semantics, and PyYAML-compatible dumping.
 //! - [`json`]: Python's `json.dumps` (the `json` outputter, `file.serialize`, Jinja filters).
+//! - [`pystr`]: Python `str` whitespace and line rules (`strip`, `splitlines`).
 //! - [`repr`]: Python `repr()` of values (the `txt` and `raw` outputters, Jinja `python` filter).
 
 #![forbid(unsafe_code)]
 
 pub mod json;
+pub mod pystr;
 pub mod repr;
 pub mod value;
 pub mod yaml;

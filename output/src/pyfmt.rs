@@ -2,80 +2,9 @@
 
 use rsalt_data::Value;
 
-/// Python's `str.isspace()` for one character.
-pub fn is_py_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | '\n'
-            | '\x0b'
-            | '\x0c'
-            | '\r'
-            | '\x1c'..='\x1f'
-            | ' '
-            | '\u{85}'
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-    )
-}
-
-/// Python's `str.strip()` (no argument).
-pub fn py_strip(s: &str) -> &str {
-    s.trim_matches(is_py_space)
-}
-
-/// Python's `str.rstrip()` (no argument).
-pub fn py_rstrip(s: &str) -> &str {
-    s.trim_end_matches(is_py_space)
-}
-
-fn is_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\x0b'
-            | '\x0c'
-            | '\x1c'
-            | '\x1d'
-            | '\x1e'
-            | '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
-}
-
-/// Python's `str.splitlines(keepends)`.
-pub fn splitlines(s: &str, keepends: bool) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut it = s.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
-        if is_line_break(c) {
-            let mut end = i + c.len_utf8();
-            if c == '\r' {
-                if let Some(&(j, '\n')) = it.peek() {
-                    end = j + 1;
-                    it.next();
-                }
-            }
-            out.push(if keepends {
-                &s[start..end]
-            } else {
-                &s[start..i]
-            });
-            start = end;
-        }
-    }
-    if start < s.len() {
-        out.push(&s[start..]);
-    }
-    out
-}
+pub use rsalt_data::pystr::{
+    is_space as is_py_space, rstrip as py_rstrip, splitlines, strip as py_strip,
+};
 
 /// Python's `str(value)`.
 pub fn py_str(v: &Value) -> String {

@@ -513,38 +513,10 @@ pub fn str_method(s: &str, method: &str, args: &[MjValue]) -> Result<MjValue, Er
                 .or_else(|| kw_get(&kw, "keepends"))
                 .map(|x| x.is_true())
                 .unwrap_or(false);
-            let mut out = Vec::new();
-            let mut cur = String::new();
-            let mut chars = s.chars().peekable();
-            while let Some(c) = chars.next() {
-                if matches!(
-                    c,
-                    '\n' | '\r'
-                        | '\x0b'
-                        | '\x0c'
-                        | '\x1c'
-                        | '\x1d'
-                        | '\x1e'
-                        | '\u{85}'
-                        | '\u{2028}'
-                        | '\u{2029}'
-                ) {
-                    let mut end = c.to_string();
-                    if c == '\r' && chars.peek() == Some(&'\n') {
-                        chars.next();
-                        end.push('\n');
-                    }
-                    if keep {
-                        cur.push_str(&end);
-                    }
-                    out.push(std::mem::take(&mut cur));
-                } else {
-                    cur.push(c);
-                }
-            }
-            if !cur.is_empty() {
-                out.push(cur);
-            }
+            let out: Vec<String> = rsalt_data::pystr::splitlines(s, keep)
+                .into_iter()
+                .map(String::from)
+                .collect();
             Ok(str_list(out))
         }
         "startswith" | "endswith" => {

@@ -9,51 +9,12 @@ use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-/// Python's `str.splitlines()` boundaries.
-fn is_py_linebreak(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\x0b'
-            | '\x0c'
-            | '\x1c'
-            | '\x1d'
-            | '\x1e'
-            | '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
-}
-
 /// Python's `str.splitlines(keepends)`.
 pub fn py_splitlines(s: &str, keepends: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut iter = s.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        if is_py_linebreak(c) {
-            let mut end = i + c.len_utf8();
-            if c == '\r' {
-                if let Some(&(_, '\n')) = iter.peek() {
-                    iter.next();
-                    end += 1;
-                }
-            }
-            out.push(
-                if keepends {
-                    &s[start..end]
-                } else {
-                    &s[start..i]
-                }
-                .to_string(),
-            );
-            start = end;
-        }
-    }
-    if start < s.len() {
-        out.push(s[start..].to_string());
-    }
-    out
+    rsalt_data::pystr::splitlines(s, keepends)
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 /// `salt.utils.files.normalize_mode`: `644`, `'0644'`, `0o644` → `"0644"`; `None` stays None.
