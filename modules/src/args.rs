@@ -62,3 +62,58 @@ pub fn opt_mode(d: &Dict, key: &str) -> Result<Option<String>, ArgError> {
     let n = u32::from_str_radix(digits, 8).map_err(|_| ArgError(format!("Invalid mode {raw}")))?;
     Ok(Some(format!("{n:04o}")))
 }
+
+// ---- command-line arguments (salt.utils.args) ----
+
+/// Python's `KWARG_REGEX`: `^([^\d\W][\w.-]*)=(?!=)(.*)$`.
+pub fn parse_kwarg(s: &str) -> Option<(String, String)> {
+    let (k, v) = s.split_once('=')?;
+    if v.starts_with('=') {
+        return None;
+    }
+    let mut chars = k.chars();
+    let first = chars.next()?;
+    if !(first.is_alphabetic() || first == '_') {
+        return None;
+    }
+    if !chars.all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '-') {
+        return None;
+    }
+    Some((k.to_string(), v.to_string()))
+}
+
+/// `salt.utils.args.yamlify_arg`.
+pub fn yamlify_arg(arg: &str) -> Value {
+    let keep = || Value::Str(arg.to_string());
+    let t = arg.trim();
+    if t.is_empty() || t == "---" || t == "..." {
+        return keep();
+    }
+    if arg.contains('_') && t.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        return keep();
+    }
+    if arg.contains(['\t', '\r', '\n']) {
+        return keep();
+    }
+    if arg == "None" {
+        return Value::None;
+    }
+    let Ok(parsed) = rsalt_data::yaml::load(arg).map(Value::into_plain_dicts) else {
+        return keep();
+    };
+    if arg.contains('#') {
+        return match parsed {
+            Value::Str(_) | Value::None => keep(),
+            other => other,
+        };
+    }
+    match parsed {
+        Value::Dict(_) if !arg.starts_with('{') => keep(),
+        Value::List(_) if !arg.starts_with('[') => keep(),
+        Value::Dict(_) | Value::List(_) => parsed,
+        Value::Str(ref s) if s.is_empty() && (arg == "|" || arg == "!") => keep(),
+        Value::None if t.starts_with('#') || arg == "!" => keep(),
+        Value::Bool(_) => parsed,
+        other => other,
+    }
+}

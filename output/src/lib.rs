@@ -20,6 +20,7 @@
 pub mod color;
 mod highstate;
 pub mod json;
+pub mod logging;
 pub mod nested;
 pub mod pprint;
 pub mod pyfmt;

@@ -29,7 +29,9 @@ fn truncated(pos: usize) -> ProtoError {
 }
 
 fn be_len(bytes: &[u8]) -> usize {
-    bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
+    bytes
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
 }
 
 /// Checks that `buf` is exactly one well-formed msgpack object no deeper than `max_depth`,
@@ -282,7 +284,10 @@ mod tests {
         od.map.insert(Key::Int(3), Value::Int(1));
         let mut d = Dict::new();
         d.insert("x", Value::Dict(od));
-        d.insert("l", Value::List(vec![Value::None, Value::Bool(true), "s".into()]));
+        d.insert(
+            "l",
+            Value::List(vec![Value::None, Value::Bool(true), "s".into()]),
+        );
         let m = Msg { v: Value::Dict(d) };
         let back: Msg = decode(&encode(&m).expect("encode")).expect("decode");
         assert_eq!(back, m);

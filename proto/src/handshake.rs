@@ -117,13 +117,7 @@ fn lp(ctx: &mut Context, bytes: &[u8]) {
 fn hello_transcript(h: &Hello) -> [u8; 32] {
     let mut ctx = Context::new(&SHA256);
     ctx.update(b"rsalt-hello-v1");
-    for part in [
-        h.id.as_bytes(),
-        &h.minion_pub,
-        &h.eph,
-        &h.cookie,
-        &h.nonce,
-    ] {
+    for part in [h.id.as_bytes(), &h.minion_pub, &h.eph, &h.cookie, &h.nonce] {
         lp(&mut ctx, part);
     }
     let mut out = [0u8; 32];
@@ -134,7 +128,13 @@ fn hello_transcript(h: &Hello) -> [u8; 32] {
 fn welcome_transcript(hello_hash: &[u8; 32], w: &Welcome) -> [u8; 32] {
     let mut ctx = Context::new(&SHA256);
     ctx.update(b"rsalt-welcome-v1");
-    for part in [&hello_hash[..], &w.master_pub, &w.eph, &w.nonce, &w.session_id] {
+    for part in [
+        &hello_hash[..],
+        &w.master_pub,
+        &w.eph,
+        &w.nonce,
+        &w.session_id,
+    ] {
         lp(&mut ctx, part);
     }
     let mut out = [0u8; 32];
@@ -270,7 +270,10 @@ impl MinionHandshake {
     pub fn refusal_is_authentic(&self, refusal: &Refusal, master: &PublicKey) -> bool {
         refusal.master_pub == master.0
             && master
-                .verify(&refusal_transcript(&refusal.code, &self.hello_hash), &refusal.sig)
+                .verify(
+                    &refusal_transcript(&refusal.code, &self.hello_hash),
+                    &refusal.sig,
+                )
                 .is_ok()
     }
 }
@@ -375,9 +378,9 @@ impl CookieJar {
     pub fn redeem(&mut self, id: &str, cookie: &[u8], now: u64) -> Result<(), ProtoError> {
         let arr: [u8; 32] = cookie.try_into().map_err(|_| ProtoError::Cookie)?;
         let bucket = now / 60;
-        let valid = [bucket, bucket.saturating_sub(1)].iter().any(|b| {
-            constant_time_eq(&arr[16..], &self.mac(&arr[..16], id, *b))
-        });
+        let valid = [bucket, bucket.saturating_sub(1)]
+            .iter()
+            .any(|b| constant_time_eq(&arr[16..], &self.mac(&arr[..16], id, *b)));
         if !valid {
             return Err(ProtoError::Cookie);
         }
@@ -406,8 +409,12 @@ mod tests {
         assert_eq!(kind, Kind::Hello);
         let hello: Hello = decode(body).expect("decode");
         assert_eq!(verify_hello(&hello).expect("verify"), minion.public());
-        jar.redeem(&hello.id, &hello.cookie, now + 30).expect("cookie ok");
-        assert_eq!(jar.redeem(&hello.id, &hello.cookie, now + 31), Err(ProtoError::Replay));
+        jar.redeem(&hello.id, &hello.cookie, now + 30)
+            .expect("cookie ok");
+        assert_eq!(
+            jar.redeem(&hello.id, &hello.cookie, now + 31),
+            Err(ProtoError::Replay)
+        );
         let (welcome_frame, master_keys) = welcome(&master, &hello).expect("welcome");
         let w: Welcome = decode(frame::split(&welcome_frame).expect("split").1).expect("decode");
         let (master_pub, minion_keys) = hs.finish(&w).expect("finish");
@@ -415,7 +422,10 @@ mod tests {
         let mut a = Session::new(&minion_keys, Role::Minion).expect("a");
         let mut b = Session::new(&master_keys, Role::Master).expect("b");
         let f = a.seal(b"ping").expect("seal");
-        assert_eq!(b.open(frame::split(&f).expect("split").1).expect("open"), b"ping");
+        assert_eq!(
+            b.open(frame::split(&f).expect("split").1).expect("open"),
+            b"ping"
+        );
     }
 
     #[test]

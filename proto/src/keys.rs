@@ -296,6 +296,9 @@ mod tests {
     #[test]
     fn garbage_keys_are_errors() {
         assert!(PublicKey::from_pem("nope").is_err());
-        assert!(Identity::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").is_err());
+        assert!(Identity::from_pem(
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+        )
+        .is_err());
     }
 }

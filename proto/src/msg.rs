@@ -28,8 +28,12 @@ pub enum RequestBody {
         /// rsalt version string.
         version: String,
     },
-    /// Liveness; answered with [`ResponseBody::Ack`].
-    Heartbeat,
+    /// Liveness; answered with [`ResponseBody::Ack`]. Lists the jobs still running, so the
+    /// master keeps waiting for them past the CLI timeout.
+    Heartbeat {
+        /// Job ids running on the minion.
+        running: Vec<String>,
+    },
     /// The current publish key (after a rotation).
     GetPublishKey,
     /// New grains (`saltutil.refresh_grains`).

@@ -170,8 +170,14 @@ mod tests {
         let f = seal(&key, 1, &master, b"job").expect("seal");
         let body = frame::split(&f).expect("split").1;
         let o = open(body, &master.public(), &key).expect("open");
-        assert_eq!((o.epoch, o.seq, o.plaintext.as_slice()), (3, 1, &b"job"[..]));
-        assert_eq!(open(body, &other.public(), &key).err(), Some(ProtoError::BadSignature));
+        assert_eq!(
+            (o.epoch, o.seq, o.plaintext.as_slice()),
+            (3, 1, &b"job"[..])
+        );
+        assert_eq!(
+            open(body, &other.public(), &key).err(),
+            Some(ProtoError::BadSignature)
+        );
         // signed by someone else with the right publish key: refused
         let forged = seal(&key, 2, &other, b"evil").expect("seal");
         assert!(open(frame::split(&forged).expect("s").1, &master.public(), &key).is_err());

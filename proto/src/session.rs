@@ -144,14 +144,19 @@ impl Session {
     pub fn seal(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, ProtoError> {
         self.send_counter += 1;
         let counter = self.send_counter;
-        let mut out = Vec::with_capacity(HEADER_LEN + SESSION_ID_LEN + COUNTER_LEN + plaintext.len() + 16);
+        let mut out =
+            Vec::with_capacity(HEADER_LEN + SESSION_ID_LEN + COUNTER_LEN + plaintext.len() + 16);
         out.extend_from_slice(&frame::header(Kind::Sealed));
         out.extend_from_slice(&self.id);
         out.extend_from_slice(&counter.to_be_bytes());
         let aad_len = out.len();
         let mut buf = plaintext.to_vec();
         self.send
-            .seal_in_place_append_tag(nonce(self.send_dir, counter), Aad::from(&out[..aad_len]), &mut buf)
+            .seal_in_place_append_tag(
+                nonce(self.send_dir, counter),
+                Aad::from(&out[..aad_len]),
+                &mut buf,
+            )
             .map_err(|_| ProtoError::Crypto)?;
         out.extend_from_slice(&buf);
         Ok(out)

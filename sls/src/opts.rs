@@ -147,23 +147,42 @@ type Sources = indexmap::IndexMap<String, PathBuf>;
 /// docs for the steps). A missing directory or `minion` file gives Salt's defaults.
 pub fn load_minion_opts(config_dir: &Path) -> Result<Dict, OptsError> {
     let conf_file = config_dir.join("minion");
+    let (overrides, sources) = read_config_set(&conf_file, "minion.d/*.conf")?;
+    check_types(&overrides, &sources)?;
+    let mut opts = apply_minion_config(overrides);
+    opts.insert("conf_file", Value::Str(path_str(&conf_file)));
+    opts.insert("config_dir", Value::Str(path_str(config_dir)));
+    Ok(opts)
+}
+
+/// Where the value of each top-level key came from (file path per key).
+pub type ConfigSources = indexmap::IndexMap<String, PathBuf>;
+
+/// Reads a daemon's configuration file set as Salt does: `conf_file` (missing = empty), then
+/// the files of its `default_include` (default `default_include`, relative to the file's
+/// folder) and of `include`, merged recursively and replacing top-level keys. No defaults
+/// and no type checks: the caller applies its own (minion or master).
+pub fn read_config_set(
+    conf_file: &Path,
+    default_include: &str,
+) -> Result<(Dict, ConfigSources), OptsError> {
     let mut sources = Sources::new();
     let mut overrides = if conf_file.is_file() {
-        read_conf_file(&conf_file)?
+        read_conf_file(conf_file)?
     } else {
         tracing::debug!("Missing configuration file: {}", conf_file.display());
         Dict::new()
     };
     for (k, _) in overrides.iter() {
-        sources.insert(k.to_string(), conf_file.clone());
+        sources.insert(k.to_string(), conf_file.to_path_buf());
     }
     let default_include = overrides
         .get("default_include")
         .cloned()
-        .unwrap_or_else(|| Value::from("minion.d/*.conf"));
+        .unwrap_or_else(|| Value::from(default_include));
     let include = overrides.get("include").cloned().unwrap_or(Value::None);
     for inc in [default_include, include] {
-        let (extra, extra_sources) = include_config(&inc, &conf_file)?;
+        let (extra, extra_sources) = include_config(&inc, conf_file)?;
         for (k, v) in extra.map {
             if let Some(src) = extra_sources.get(&k.to_string()) {
                 sources.insert(k.to_string(), src.clone());
@@ -171,11 +190,7 @@ pub fn load_minion_opts(config_dir: &Path) -> Result<Dict, OptsError> {
             overrides.insert(k, v);
         }
     }
-    check_types(&overrides, &sources)?;
-    let mut opts = apply_minion_config(overrides);
-    opts.insert("conf_file", Value::Str(path_str(&conf_file)));
-    opts.insert("config_dir", Value::Str(path_str(config_dir)));
-    Ok(opts)
+    Ok((overrides, sources))
 }
 
 /// Salt's `DEFAULT_MINION_OPTS` (without the computed `id`), as a plain dict.

@@ -80,61 +80,10 @@ pub struct CallArgs {
     pub fun_and_args: Vec<String>,
 }
 
-/// Python's `KWARG_REGEX`: `^([^\d\W][\w.-]*)=(?!=)(.*)$`.
-fn parse_kwarg(s: &str) -> Option<(String, String)> {
-    let (k, v) = s.split_once('=')?;
-    if v.starts_with('=') {
-        return None;
-    }
-    let mut chars = k.chars();
-    let first = chars.next()?;
-    if !(first.is_alphabetic() || first == '_') {
-        return None;
-    }
-    if !chars.all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '-') {
-        return None;
-    }
-    Some((k.to_string(), v.to_string()))
-}
-
-/// `salt.utils.args.yamlify_arg`.
-pub fn yamlify_arg(arg: &str) -> Value {
-    let keep = || Value::Str(arg.to_string());
-    let t = arg.trim();
-    if t.is_empty() || t == "---" || t == "..." {
-        return keep();
-    }
-    if arg.contains('_') && t.chars().all(|c| c.is_ascii_digit() || c == '_') {
-        return keep();
-    }
-    if arg.contains(['\t', '\r', '\n']) {
-        return keep();
-    }
-    if arg == "None" {
-        return Value::None;
-    }
-    let Ok(parsed) = rsalt_data::yaml::load(arg).map(Value::into_plain_dicts) else {
-        return keep();
-    };
-    if arg.contains('#') {
-        return match parsed {
-            Value::Str(_) | Value::None => keep(),
-            other => other,
-        };
-    }
-    match parsed {
-        Value::Dict(_) if !arg.starts_with('{') => keep(),
-        Value::List(_) if !arg.starts_with('[') => keep(),
-        Value::Dict(_) | Value::List(_) => parsed,
-        Value::Str(ref s) if s.is_empty() && (arg == "|" || arg == "!") => keep(),
-        Value::None if t.starts_with('#') || arg == "!" => keep(),
-        Value::Bool(_) => parsed,
-        other => other,
-    }
-}
+pub use rsalt_modules::args::{parse_kwarg, yamlify_arg};
 
 /// A job id as Salt makes them: local time `YYYYMMDDhhmmssffffff`.
-fn gen_jid() -> String {
+pub fn gen_jid() -> String {
     chrono::Local::now().format("%Y%m%d%H%M%S%6f").to_string()
 }
 

@@ -303,24 +303,33 @@ pub fn test(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 
 /// `state.sls`.
 pub fn sls(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
-    let mods = args.require("sls", 0, "mods")?.clone();
     let (ctx, _pillar_guard) = with_pillar_override(ctx, args)?;
     let ctx = &ctx;
     let test = test_value(ctx, args, 1);
+    let ret = match sls_high(ctx, args)? {
+        Ok(high) => run_high(ctx, high, test),
+        Err(ret) => ret,
+    };
+    set_state_retcode(&ret);
+    Ok(ret)
+}
+
+/// The high data of `state.sls` (pillar override already applied), or the final return
+/// when rendering failed (pillar or compile errors, retcode set).
+fn sls_high(ctx: &RunContext, args: &Args) -> Result<Result<Dict, Value>, CallError> {
+    let mods = args.require("sls", 0, "mods")?.clone();
     if let Some(failure) = pillar_failure(ctx, args) {
-        return Ok(failure);
+        return Ok(Err(failure));
     }
     let saltenv = saltenv_of(ctx, args);
     let mods = split_input(&mods);
     let (mut high, errors) = render_mods(ctx, &saltenv, &mods);
     if !errors.is_empty() {
         set_retcode(EX_STATE_COMPILER_ERROR);
-        return Ok(error_list(errors));
+        return Ok(Err(error_list(errors)));
     }
     add_exclude(&mut high, args.get(2, "exclude"));
-    let ret = run_high(ctx, high, test);
-    set_state_retcode(&ret);
-    Ok(ret)
+    Ok(Ok(high))
 }
 
 fn no_states(comment: &str) -> Value {
@@ -337,27 +346,37 @@ fn no_states(comment: &str) -> Value {
 
 /// `call_highstate` for the given context.
 fn call_highstate(ctx: &RunContext, args: &Args, test: bool) -> Value {
+    match highstate_high(ctx, args) {
+        Ok(high) => run_high(ctx, high, test),
+        Err(ret) => ret,
+    }
+}
+
+/// The high data of a highstate, or the final return when there is nothing to run.
+fn highstate_high(ctx: &RunContext, args: &Args) -> Result<Dict, Value> {
     let mut hs = highstate::high_state(ctx);
     let saltenv = args.kwargs.get("saltenv").map(Value::to_py_str);
     let (matches, mut err) = match highstate::top_matches(ctx, &mut hs, saltenv.as_deref()) {
-        TopOutcome::RenderError(e) => return no_states(&format!("Unable to render top file: {e}")),
+        TopOutcome::RenderError(e) => {
+            return Err(no_states(&format!("Unable to render top file: {e}")))
+        }
         TopOutcome::Matches(m, e) => (m, e),
     };
     if matches.is_empty() {
-        return no_states(
+        return Err(no_states(
             "No Top file or master_tops data matches found. Please see master log for details.",
-        );
+        ));
     }
     let (mut high, errors) = hs.render_highstate(&matches);
     add_exclude(&mut high, args.kwargs.get("exclude"));
     err.extend(errors);
     if !err.is_empty() {
-        return error_list(err);
+        return Err(error_list(err));
     }
     if high.is_empty() {
-        return no_states("No states found for this minion");
+        return Err(no_states("No states found for this minion"));
     }
-    run_high(ctx, high, test)
+    Ok(high)
 }
 
 /// `state.highstate`.
@@ -371,6 +390,108 @@ pub fn highstate(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let ret = call_highstate(ctx, args, test);
     set_state_retcode(&ret);
     Ok(ret)
+}
+
+/// What the master hands a minion for a state function (see [`compile_for_minion`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Compiled {
+    /// Ordered low chunks to run, and whether in test mode.
+    Run {
+        /// The chunks, as `compile` produced them.
+        chunks: Vec<Dict>,
+        /// `test=True`.
+        test: bool,
+    },
+    /// The function's final return, computed without running anything on the minion
+    /// (compile errors, pillar errors, "No States", `state.show_*` data), and its retcode.
+    Done {
+        /// The return value.
+        ret: Value,
+        /// The exit code.
+        retcode: i64,
+    },
+}
+
+/// The state functions whose states the master compiles and the minion runs.
+pub const RUN_ON_MINION: &[&str] = &["state.apply", "state.sls", "state.highstate", "state.test"];
+
+/// Renders and compiles what `fun` would run, without running it: the master's half of a
+/// state run. Functions outside [`RUN_ON_MINION`] that only read the tree
+/// (`state.show_*`, `state.sls_exists`, ...) are evaluated whole.
+pub fn compile_for_minion(ctx: &RunContext, fun: &str, args: &Args) -> Result<Compiled, CallError> {
+    let mut args = args.clone();
+    if fun == "state.test" {
+        args.kwargs.insert("test", Value::Bool(true));
+    }
+    let fun = match fun {
+        "state.apply" | "state.test" => match args.get(0, "mods") {
+            Some(m) if m.truthy() => "state.sls",
+            _ => "state.highstate",
+        },
+        other => other,
+    };
+    let (ctx, _pillar_guard) = with_pillar_override(ctx, &args)?;
+    let ctx = &ctx;
+    let high = match fun {
+        "state.sls" => {
+            let test = test_value(ctx, &args, 1);
+            sls_high(ctx, &args)?.map(|h| (h, test))
+        }
+        "state.highstate" => {
+            let test = test_value(ctx, &args, 0);
+            match pillar_failure(ctx, &args) {
+                Some(f) => Err(f),
+                None => highstate_high(ctx, &args).map(|h| (h, test)),
+            }
+        }
+        other => {
+            let f = super::registry()
+                .get(other)
+                .ok_or_else(|| CallError::NotAvailable(other.to_string()))?;
+            super::take_retcode();
+            let ret = f(ctx, &args)?;
+            return Ok(Compiled::Done {
+                ret,
+                retcode: super::take_retcode().unwrap_or(0),
+            });
+        }
+    };
+    match high {
+        Err(ret) => {
+            set_state_retcode(&ret);
+            Ok(Compiled::Done {
+                ret,
+                retcode: super::take_retcode().unwrap_or(0),
+            })
+        }
+        Ok((high, test)) => {
+            let disabled = match ctx.opt("disabled_requisites") {
+                Some(Value::List(l)) => l.iter().map(Value::to_py_str).collect(),
+                Some(Value::Str(s)) => vec![s.clone()],
+                _ => Vec::new(),
+            };
+            match rsalt_sls::compile::compile(high, &disabled) {
+                Ok(chunks) => Ok(Compiled::Run { chunks, test }),
+                Err(errors) => Ok(Compiled::Done {
+                    ret: error_list(errors),
+                    retcode: EX_STATE_COMPILER_ERROR,
+                }),
+            }
+        }
+    }
+}
+
+/// The minion's half of a state run: runs chunks the master compiled; sets the retcode as
+/// the state functions do.
+pub fn run_compiled(ctx: &RunContext, chunks: Vec<Dict>, test: bool) -> Value {
+    let registry = crate::state::registry();
+    let mut runner = StateRunner::new(ctx, &registry, test);
+    let ret = match runner.call_compiled(chunks) {
+        Ok(r) => Value::Dict(r),
+        Err(e) => error_list(e),
+    };
+    set_state_retcode(&ret);
+    ret
 }
 
 /// `state.top`: a highstate from a given top file.

@@ -82,6 +82,16 @@ impl<'a> StateRunner<'a> {
         result
     }
 
+    /// `call_high` after the compile step: runs chunks compiled elsewhere (the master) with
+    /// listen/watch handling and the end-of-run cleanup.
+    pub fn call_compiled(&mut self, mut chunks: Vec<Dict>) -> Result<Dict, Vec<String>> {
+        self.lowstate = chunks.clone();
+        let running = self.call_chunks(&mut chunks);
+        let result = running.and_then(|r| self.call_listen(&chunks, r));
+        crate::state::file::accumulated::clear();
+        result
+    }
+
     /// Runs already-compiled chunks (used by `state.single` and `call_high`).
     pub fn call_chunks(&mut self, chunks: &mut Vec<Dict>) -> Result<Dict, Vec<String>> {
         let mut running = Dict::new();

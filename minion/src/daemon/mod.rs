@@ -1,0 +1,457 @@
+//! `rsalt-minion`: connects to the master, keeps the session alive, runs published jobs
+//! addressed to it, and delivers every return (kept on disk until the master acknowledges
+//! it, so a return survives a lost connection or a minion restart).
+
+pub mod channel;
+pub mod exec;
+
+use anyhow::Context;
+use channel::{Channel, ChannelConfig, LinkState};
+use exec::{Local, Outcome};
+use rsalt_data::{Dict, Value};
+use rsalt_modules::exec::Args;
+use rsalt_proto::codec;
+use rsalt_proto::frame::{self, Kind};
+use rsalt_proto::keys::{Identity, PublicKey};
+use rsalt_proto::msg::{Job, JobReturn, RequestBody, ResponseBody};
+use rsalt_proto::publish::{self, PublicationGuard};
+use rsalt_sls::matcher::{match_by, MatchTarget};
+use rsalt_sls::opts::OptsExt;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use zeromq::{Socket, SocketRecv};
+
+/// Publications older than this (by the master's clock) are not run.
+const MAX_JOB_AGE_SECS: u64 = 15 * 60;
+
+/// Everything the daemon needs, loaded from the config dir.
+pub struct MinionSetup {
+    /// Options.
+    pub opts: Dict,
+    /// Minion id.
+    pub id: String,
+    /// Identity.
+    pub identity: Arc<Identity>,
+    /// Grains.
+    pub grains: Dict,
+    /// Channel settings.
+    pub channel: ChannelConfig,
+    /// `tcp://master:publish_port`.
+    pub publish_endpoint: String,
+    /// `cachedir`.
+    pub cachedir: PathBuf,
+}
+
+/// The first master address of the `master` option (a string or a list).
+pub fn master_host(opts: &Dict) -> String {
+    match opts.get("master") {
+        Some(Value::List(l)) => l
+            .first()
+            .map(Value::to_py_str)
+            .unwrap_or_else(|| "salt".into()),
+        Some(v) => v.to_py_str(),
+        None => "salt".into(),
+    }
+}
+
+/// Loads options, grains and keys for `config_dir` (creating the minion key on first
+/// start, as Salt does).
+pub fn setup(config_dir: &Path, give_up_on_refusal: bool) -> anyhow::Result<MinionSetup> {
+    let opts = rsalt_sls::opts::load_minion_opts(config_dir).with_context(|| {
+        format!(
+            "reading the minion configuration in {}",
+            config_dir.display()
+        )
+    })?;
+    let id = rsalt_modules::highstate::minion_id(&opts);
+    let grains = crate::grains::load_grains(&opts, config_dir).context("loading grains")?;
+    let pki = PathBuf::from(opts.opt_str("pki_dir").unwrap_or_default());
+    let (identity, created) = Identity::load_or_create(&pki, "minion")
+        .with_context(|| format!("minion key in {}", pki.display()))?;
+    if created {
+        tracing::info!(fingerprint = %identity.public().fingerprint(), "generated the minion key");
+    }
+    let identity = Arc::new(identity);
+    let host = master_host(&opts);
+    let ret_port = opts.opt_int("master_port").unwrap_or(4506);
+    let pub_port = opts.opt_int("publish_port").unwrap_or(4505);
+    let heartbeat = opts.opt_int("heartbeat_interval").unwrap_or(5).max(1) as u64;
+    let wait = |k: &str, d: f64| match opts.get(k) {
+        Some(Value::Int(i)) => *i as f64,
+        Some(Value::Float(f)) => *f,
+        _ => d,
+    };
+    let channel = ChannelConfig {
+        id: id.clone(),
+        endpoint: format!("tcp://{host}:{ret_port}"),
+        identity: identity.clone(),
+        master_finger: opts.opt_str("master_finger").unwrap_or_default(),
+        pinned_master: pki.join("minion_master.pub"),
+        acceptance_wait: (
+            wait("acceptance_wait_time", 10.0),
+            wait("acceptance_wait_time_max", 0.0),
+        ),
+        heartbeat: Duration::from_secs(heartbeat),
+        grains: Value::Dict(grains.clone()),
+        give_up_on_refusal,
+    };
+    Ok(MinionSetup {
+        cachedir: PathBuf::from(opts.opt_str("cachedir").unwrap_or_default()),
+        publish_endpoint: format!("tcp://{host}:{pub_port}"),
+        opts,
+        id,
+        identity,
+        grains,
+        channel,
+    })
+}
+
+/// Runs the minion until `shutdown` resolves.
+pub async fn run(
+    setup: MinionSetup,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let channel = Channel::start(setup.channel.clone());
+    let returns_dir = setup.cachedir.join("returns");
+    std::fs::create_dir_all(&returns_dir)
+        .with_context(|| format!("creating {}", returns_dir.display()))?;
+    let local = Local {
+        opts: setup.opts.clone(),
+        grains: setup.grains.clone(),
+        file_cache: setup.cachedir.join("files"),
+    };
+    let minion = Arc::new(Minion {
+        id: setup.id.clone(),
+        channel: channel.clone(),
+        local,
+        returns_dir,
+        guard: Mutex::new(PublicationGuard::default()),
+        seen_jids: Mutex::new(VecDeque::new()),
+    });
+    // Returns a previous run could not deliver.
+    minion.clone().resend_saved_returns();
+    let sub = tokio::spawn(minion.clone().subscribe(setup.publish_endpoint.clone()));
+    let startup = tokio::spawn(minion.clone().startup_states());
+    tracing::info!(id = %setup.id, master = %setup.channel.endpoint, "rsalt-minion running");
+    shutdown.await;
+    tracing::info!("shutting down");
+    sub.abort();
+    startup.abort();
+    Ok(())
+}
+
+struct Minion {
+    id: String,
+    channel: Channel,
+    local: Local,
+    returns_dir: PathBuf,
+    guard: Mutex<PublicationGuard>,
+    seen_jids: Mutex<VecDeque<String>>,
+}
+
+impl Minion {
+    async fn startup_states(self: Arc<Self>) {
+        let what = self
+            .local
+            .opts
+            .opt_str("startup_states")
+            .unwrap_or_default();
+        if what.is_empty() {
+            return;
+        }
+        if self
+            .channel
+            .wait_up(Duration::from_secs(3600))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let (fun, args) = match what.as_str() {
+            "highstate" => ("state.highstate", Args::default()),
+            "sls" => {
+                let list = self
+                    .local
+                    .opts
+                    .get("sls_list")
+                    .cloned()
+                    .unwrap_or(Value::List(vec![]));
+                ("state.sls", Args::new(vec![list], Dict::new()))
+            }
+            "top" => {
+                let top = self
+                    .local
+                    .opts
+                    .get("top_file")
+                    .cloned()
+                    .unwrap_or(Value::None);
+                ("state.top", Args::new(vec![top], Dict::new()))
+            }
+            other => {
+                tracing::warn!(startup_states = other, "unknown startup_states value");
+                return;
+            }
+        };
+        let jid = crate::cli::call::gen_jid();
+        tracing::info!(fun, jid, "running startup states");
+        let outcome = exec::run_state(&self.channel, &self.local, &jid, fun, args.clone()).await;
+        self.deliver(JobReturn {
+            jid,
+            id: self.id.clone(),
+            fun: fun.to_string(),
+            fun_args: args.args,
+            ret: outcome.ret,
+            retcode: outcome.retcode,
+            success: outcome.success,
+            out: outcome.out,
+            tree: outcome.tree,
+        });
+    }
+
+    async fn subscribe(self: Arc<Self>, endpoint: String) {
+        loop {
+            let mut sub = zeromq::SubSocket::new();
+            match tokio::time::timeout(Duration::from_secs(10), sub.connect(&endpoint)).await {
+                Ok(Ok(())) => {}
+                _ => {
+                    tokio::time::sleep(channel::jitter(Duration::from_secs(1))).await;
+                    continue;
+                }
+            }
+            if sub.subscribe("").await.is_err() {
+                continue;
+            }
+            loop {
+                let msg = match sub.recv().await {
+                    Ok(m) => m,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "publish socket error");
+                        break;
+                    }
+                };
+                let Some(frame) = msg.into_vec().last().map(|b| b.to_vec()) else {
+                    continue;
+                };
+                self.clone().on_publication(frame).await;
+            }
+        }
+    }
+
+    async fn on_publication(self: Arc<Self>, f: Vec<u8>) {
+        let body = match frame::split(&f) {
+            Ok((Kind::Publication, b)) => b,
+            Ok(_) | Err(_) => {
+                tracing::warn!("dropping a non-publication frame on the publish port");
+                return;
+            }
+        };
+        let LinkState::Up {
+            mut publish_key,
+            master,
+        } = self.channel.state()
+        else {
+            tracing::debug!("publication while not connected: ignored");
+            return;
+        };
+        let master = PublicKey(master.0);
+        if publish::epoch_of(body) != Some(publish_key.epoch) {
+            // The master rotated its publish key: fetch the new one in our session. A
+            // minion whose key was deleted or rejected has no session and cannot.
+            match self
+                .channel
+                .request(RequestBody::GetPublishKey, Duration::from_secs(5))
+                .await
+            {
+                Ok(ResponseBody::PublishKey(k)) => publish_key = k,
+                _ => {
+                    tracing::warn!("publication under an unknown key epoch dropped");
+                    return;
+                }
+            }
+        }
+        let opened = match publish::open(body, &master, &publish_key) {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, "publication refused");
+                return;
+            }
+        };
+        if !self
+            .guard
+            .lock()
+            .map(|mut g| g.first_time(opened.epoch, opened.seq))
+            .unwrap_or(false)
+        {
+            tracing::warn!(
+                epoch = opened.epoch,
+                seq = opened.seq,
+                "replayed publication dropped"
+            );
+            return;
+        }
+        let job: Job = match codec::decode(&opened.plaintext) {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::warn!(error = %e, "malformed job");
+                return;
+            }
+        };
+        if rsalt_proto::unix_now().saturating_sub(job.issued) > MAX_JOB_AGE_SECS {
+            tracing::warn!(jid = %job.jid, "stale publication dropped");
+            return;
+        }
+        if !self.targeted(&job) {
+            return;
+        }
+        {
+            let Ok(mut seen) = self.seen_jids.lock() else {
+                return;
+            };
+            if seen.contains(&job.jid) {
+                return;
+            }
+            seen.push_back(job.jid.clone());
+            if seen.len() > 1000 {
+                seen.pop_front();
+            }
+        }
+        tokio::spawn(self.clone().run_job(job));
+    }
+
+    fn targeted(&self, job: &Job) -> bool {
+        let empty = Dict::new();
+        let t = MatchTarget {
+            id: &self.id,
+            grains: &self.local.grains,
+            pillar: &empty,
+            nodegroups: &empty,
+        };
+        match job.tgt_type.as_str() {
+            "glob" | "pcre" | "list" => match_by(&job.tgt_type, &job.tgt, &t),
+            _ => false,
+        }
+    }
+
+    async fn run_job(self: Arc<Self>, job: Job) {
+        tracing::info!(jid = %job.jid, fun = %job.fun, "running job");
+        if let Ok(mut r) = self.channel.running().lock() {
+            r.push(job.jid.clone());
+        }
+        let mut kwargs = job.kwarg.as_dict().cloned().unwrap_or_default();
+        kwargs.insert("__pub_fun", Value::from(job.fun.as_str()));
+        kwargs.insert("__pub_jid", Value::from(job.jid.as_str()));
+        kwargs.insert("__pub_user", Value::from(job.user.as_str()));
+        kwargs.insert("__pub_tgt", job.tgt.clone());
+        kwargs.insert("__pub_tgt_type", Value::from(job.tgt_type.as_str()));
+        let args = Args::new(job.arg.clone(), kwargs);
+        let outcome: Outcome = if exec::is_remote_state(&job.fun) {
+            exec::run_state(&self.channel, &self.local, &job.jid, &job.fun, args).await
+        } else if job.fun == "saltutil.refresh_grains" || job.fun == "saltutil.refresh_pillar" {
+            let grains = Value::Dict(self.local.grains.clone());
+            let ok = matches!(
+                self.channel
+                    .request(RequestBody::Grains { grains }, Duration::from_secs(30))
+                    .await,
+                Ok(ResponseBody::Ack)
+            );
+            Outcome {
+                ret: Value::Bool(ok),
+                retcode: i64::from(!ok),
+                success: ok,
+                out: None,
+                tree: None,
+            }
+        } else {
+            let l = self.local.clone();
+            let fun = job.fun.clone();
+            tokio::task::spawn_blocking(move || l.call(&fun, &args))
+                .await
+                .unwrap_or_else(|e| Outcome {
+                    ret: Value::Str(format!("ERROR: {e}")),
+                    retcode: 1,
+                    success: false,
+                    out: None,
+                    tree: None,
+                })
+        };
+        if let Ok(mut r) = self.channel.running().lock() {
+            r.retain(|j| j != &job.jid);
+        }
+        self.deliver(JobReturn {
+            jid: job.jid,
+            id: self.id.clone(),
+            fun: job.fun,
+            fun_args: job.arg,
+            ret: outcome.ret,
+            retcode: outcome.retcode,
+            success: outcome.success,
+            out: outcome.out,
+            tree: outcome.tree,
+        });
+    }
+
+    fn return_path(&self, jid: &str) -> Option<PathBuf> {
+        (jid.len() <= 32 && !jid.is_empty() && jid.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| self.returns_dir.join(format!("{jid}.mp")))
+    }
+
+    /// Saves the return, then sends it until the master acknowledges it.
+    fn deliver(self: &Arc<Self>, ret: JobReturn) {
+        let path = self.return_path(&ret.jid);
+        if let Some(p) = &path {
+            match codec::encode(&ret) {
+                Ok(b) => {
+                    if let Err(e) = rsalt_proto::keys::write_atomic(p, &b, 0o600) {
+                        tracing::warn!(error = %e, "cannot keep the return on disk");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot encode the return"),
+            }
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut wait = Duration::from_millis(500);
+            loop {
+                match me
+                    .channel
+                    .request(RequestBody::Return(ret.clone()), Duration::from_secs(60))
+                    .await
+                {
+                    Ok(ResponseBody::Ack) => break,
+                    Ok(other) => tracing::warn!(?other, "unexpected answer to a return"),
+                    Err(e) => {
+                        tracing::debug!(error = %e, jid = %ret.jid, "return not delivered yet")
+                    }
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(30));
+            }
+            if let Some(p) = path {
+                let _ = std::fs::remove_file(p);
+            }
+        });
+    }
+
+    fn resend_saved_returns(self: Arc<Self>) {
+        let Ok(rd) = std::fs::read_dir(&self.returns_dir) else {
+            return;
+        };
+        for e in rd.filter_map(Result::ok) {
+            let Ok(bytes) = std::fs::read(e.path()) else {
+                continue;
+            };
+            match codec::decode::<JobReturn>(&bytes) {
+                Ok(ret) => {
+                    tracing::info!(jid = %ret.jid, "delivering a return saved by a previous run");
+                    self.deliver(ret);
+                }
+                Err(_) => {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+    }
+}
