@@ -9,6 +9,7 @@
 //! All shared state sits in [`Shared`] behind one `std::sync::Mutex` that is never held
 //! across an `.await`; rendering runs on the blocking pool, bounded by `worker_threads`.
 
+pub mod guard;
 mod jobs;
 mod local;
 mod metrics;
@@ -223,8 +224,24 @@ pub async fn run(
     });
     jobs::load_cached_grains(&shared);
 
-    let publisher = jobs::start_publisher(&cfg.endpoint("publish_port"), publish_rx).await?;
-    let reqs = reqserver::start(shared.clone(), &cfg.endpoint("ret_port")).await?;
+    // ZeroMQ listens on private unix sockets; the public ports are served by the guard.
+    let sock_dir = cfg.path("sock_dir");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&sock_dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("securing sock_dir {}", sock_dir.display()))?;
+    }
+    let pub_sock = sock_dir.join("publish_pull.ipc");
+    let ret_sock = sock_dir.join("workers.ipc");
+    for s in [&pub_sock, &ret_sock] {
+        let _ = std::fs::remove_file(s);
+    }
+    let publisher =
+        jobs::start_publisher(&format!("ipc://{}", pub_sock.display()), publish_rx).await?;
+    let reqs = reqserver::start(shared.clone(), &format!("ipc://{}", ret_sock.display())).await?;
+    let bind = |port: &str| format!("{}:{}", cfg.str("interface"), cfg.int(port));
+    let guard_pub = guard::start(&bind("publish_port"), pub_sock.clone()).await?;
+    let guard_ret = guard::start(&bind("ret_port"), ret_sock.clone()).await?;
     let local = local::start(shared.clone()).await?;
     let metrics = metrics::start(shared.clone()).await;
     let housekeeping = tokio::spawn(jobs::housekeeping(shared.clone()));
@@ -246,7 +263,7 @@ pub async fn run(
         }
     }
     tracing::info!("shutting down");
-    for h in [publisher, reqs, local, housekeeping] {
+    for h in [guard_pub, guard_ret, publisher, reqs, local, housekeeping] {
         h.abort();
     }
     if let Some(m) = metrics {
