@@ -26,7 +26,7 @@ pub struct RunArgs {
     #[arg(long = "out")]
     pub out: Option<String>,
     /// Function and arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+    #[arg(required = true)]
     pub args: Vec<String>,
 }
 

@@ -211,31 +211,51 @@ impl Minion {
         });
     }
 
+    /// Keeps a SUB socket on the publish port. It is rebuilt whenever the request channel
+    /// comes back up after a drop, instead of waiting out the zeromq crate's own reconnect
+    /// backoff (up to 30 s), so a restarted master reaches its minions at once.
     async fn subscribe(self: Arc<Self>, endpoint: String) {
+        let mut link = self.channel.watch();
         loop {
             let mut sub = zeromq::SubSocket::new();
             match tokio::time::timeout(Duration::from_secs(10), sub.connect(&endpoint)).await {
                 Ok(Ok(())) => {}
                 _ => {
-                    tokio::time::sleep(channel::jitter(Duration::from_secs(1))).await;
+                    tokio::time::sleep(channel::jitter(Duration::from_millis(300))).await;
                     continue;
                 }
             }
             if sub.subscribe("").await.is_err() {
                 continue;
             }
+            let mut was_down = !matches!(*link.borrow(), LinkState::Up { .. });
             loop {
-                let msg = match sub.recv().await {
-                    Ok(m) => m,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "publish socket error");
-                        break;
+                tokio::select! {
+                    msg = sub.recv() => {
+                        let msg = match msg {
+                            Ok(m) => m,
+                            Err(e) => {
+                                tracing::debug!(error = %e, "publish socket error");
+                                break;
+                            }
+                        };
+                        let Some(frame) = msg.into_vec().last().map(|b| b.to_vec()) else {
+                            continue;
+                        };
+                        self.clone().on_publication(frame).await;
                     }
-                };
-                let Some(frame) = msg.into_vec().last().map(|b| b.to_vec()) else {
-                    continue;
-                };
-                self.clone().on_publication(frame).await;
+                    changed = link.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        let up = matches!(*link.borrow_and_update(), LinkState::Up { .. });
+                        if up && was_down {
+                            tracing::debug!("request channel back up: rebuilding the publish socket");
+                            break;
+                        }
+                        was_down = !up;
+                    }
+                }
             }
         }
     }

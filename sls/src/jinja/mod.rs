@@ -99,8 +99,13 @@ thread_local! {
     static LOADER_TPLDIR: RefCell<Vec<Option<String>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Main-template sources waiting to be picked up by the loader (keyed by template name).
-static PENDING: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
+thread_local! {
+    /// Main-template sources waiting to be picked up by the loader (keyed by template
+    /// name). Per thread: minijinja calls the loader on the thread that asked for the
+    /// template, and renders of the same file on other threads (the master renders many
+    /// minions at once) must not see or remove this thread's entry.
+    static PENDING: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
 
 /// Cached environments: one per (file server, saltenv, options).
 type EnvKey = (usize, String, bool, bool, bool);
@@ -168,9 +173,7 @@ fn build_env(env: &JinjaEnv, saltenv: &str) -> Environment<'static> {
     let senv = saltenv.to_string();
     e.set_loader(move |name: &str| -> Result<Option<TemplateSource>, Error> {
         if name.contains(MAIN_SEP) {
-            let src = objects::lock(&PENDING)
-                .as_mut()
-                .and_then(|m| m.get(name).cloned());
+            let src = PENDING.with(|p| p.borrow().get(name).cloned());
             return Ok(src.map(TemplateSource::new));
         }
         if name.starts_with("./") || name.starts_with("../") || name.split('/').any(|c| c == "..") {
@@ -442,17 +445,16 @@ pub fn render(
     source.hash(&mut h);
     let cache_name = format!("{main}{MAIN_SEP}{:016x}", h.finish());
     if menv.templates().all(|(n, _)| n != cache_name) {
-        objects::lock(&PENDING)
-            .get_or_insert_with(HashMap::new)
-            .insert(cache_name.clone(), rewrite::rewrite(source));
+        PENDING.with(|p| {
+            p.borrow_mut()
+                .insert(cache_name.clone(), rewrite::rewrite(source))
+        });
     }
     let root = root_context(env, context);
     RENDER_CTX.with(|c| c.borrow_mut().push(root.clone()));
     LOADER_TPLDIR.with(|t| t.borrow_mut().push(tpldir));
     let tmpl = menv.get_template(&cache_name);
-    if let Some(m) = objects::lock(&PENDING).as_mut() {
-        m.remove(&cache_name);
-    }
+    PENDING.with(|p| p.borrow_mut().remove(&cache_name));
     let result = tmpl.and_then(|t| t.render(root));
     LOADER_TPLDIR.with(|t| {
         t.borrow_mut().pop();
