@@ -98,6 +98,9 @@ fn state_from_word(w: &str) -> Option<Vec<KeyState>> {
 
 type Listing = Vec<(KeyState, Vec<String>)>;
 
+/// Renders one key entry (fingerprint or PEM) for the `key` outputter.
+type KeyDetail<'a> = &'a dyn Fn(KeyState, &str) -> String;
+
 fn listing(store: &FsKeyStore, states: &[KeyState], glob: &str) -> anyhow::Result<Listing> {
     let mut out = Vec::new();
     for s in states {
@@ -113,11 +116,7 @@ fn listing(store: &FsKeyStore, states: &[KeyState], glob: &str) -> anyhow::Resul
     Ok(out)
 }
 
-fn render_key(
-    listing: &Listing,
-    fingers: Option<&dyn Fn(KeyState, &str) -> String>,
-    color: bool,
-) -> String {
+fn render_key(listing: &Listing, fingers: Option<KeyDetail<'_>>, color: bool) -> String {
     let (endc, heads) = if color {
         ("\x1b[0m", true)
     } else {
@@ -159,7 +158,7 @@ fn as_value(listing: &Listing) -> Value {
 fn print_out(
     args: &KeyArgs,
     listing: &Listing,
-    fingers: Option<&dyn Fn(KeyState, &str) -> String>,
+    fingers: Option<KeyDetail<'_>>,
 ) -> anyhow::Result<()> {
     match args.out.as_deref() {
         None | Some("key") => {

@@ -28,7 +28,7 @@ pub fn run(args: MasterArgs) -> anyhow::Result<()> {
     let workers = usize::try_from(cfg.int("worker_threads").clamp(1, 64)).unwrap_or(2);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .worker_threads(workers.min(4).max(2))
+        .worker_threads(workers.clamp(2, 4))
         .max_blocking_threads(workers.max(2) * 2)
         .build()?;
     rt.block_on(async move {

@@ -53,8 +53,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                 return Ok(2);
             }
         };
-        let mut o = rsalt_output::OutputOptions::default();
-        o.color = std::io::stdout().is_terminal();
+        let o = rsalt_output::OutputOptions {
+            color: std::io::stdout().is_terminal(),
+            ..Default::default()
+        };
         if fun == "state.event" {
             let pretty = kwarg.get("pretty").is_some_and(Value::truthy);
             localapi::write_frame(&mut s, &LocalRequest::Events).await?;

@@ -335,15 +335,17 @@ pub fn run(args: SaltArgs) -> anyhow::Result<i32> {
     let timeout = args
         .timeout
         .unwrap_or_else(|| u64::try_from(cfg.int("timeout")).unwrap_or(5).max(1));
-    let mut opts = OutputOptions::default();
-    opts.color = !args.no_color && std::io::stdout().is_terminal();
-    opts.state_output = StateOutput::parse(
-        &args
-            .state_output
-            .clone()
-            .unwrap_or_else(|| cfg.str("state_output")),
-    );
-    opts.state_verbose = cfg.bool("state_verbose");
+    let opts = OutputOptions {
+        color: !args.no_color && std::io::stdout().is_terminal(),
+        state_output: StateOutput::parse(
+            &args
+                .state_output
+                .clone()
+                .unwrap_or_else(|| cfg.str("state_output")),
+        ),
+        state_verbose: cfg.bool("state_verbose"),
+        ..Default::default()
+    };
     let mut printer = Printer {
         args_out: args.out.clone(),
         opts,

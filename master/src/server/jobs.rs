@@ -356,7 +356,7 @@ pub(crate) async fn housekeeping(shared: Arc<Shared>) {
             shared.recheck_keys_and_rotate(removed);
             last_keys = now_keys;
         }
-        if tick % 3600 == 0 {
+        if tick.is_multiple_of(3600) {
             let n = shared.jobs.clean_old(keep);
             if n > 0 {
                 tracing::info!(removed = n, "expired old jobs from the job cache");

@@ -16,8 +16,11 @@ const IDLE_CLOSE: Duration = Duration::from_secs(120);
 #[derive(Clone)]
 pub struct Outboxes {
     router: RouterSendHalf,
-    boxes: Arc<Mutex<HashMap<Vec<u8>, mpsc::Sender<Vec<u8>>>>>,
+    boxes: Arc<Mutex<BoxMap>>,
 }
+
+/// Peer id → its queue.
+type BoxMap = HashMap<Vec<u8>, mpsc::Sender<Vec<u8>>>;
 
 impl Outboxes {
     /// Outboxes over the send half of the ROUTER socket.
@@ -49,12 +52,7 @@ impl Outboxes {
         self.spawn_box(&mut boxes, peer, frame)
     }
 
-    fn spawn_box(
-        &self,
-        boxes: &mut HashMap<Vec<u8>, mpsc::Sender<Vec<u8>>>,
-        peer: &[u8],
-        first: Vec<u8>,
-    ) -> bool {
+    fn spawn_box(&self, boxes: &mut BoxMap, peer: &[u8], first: Vec<u8>) -> bool {
         let (tx, mut rx) = mpsc::channel::<Vec<u8>>(OUTBOX_CAPACITY);
         if tx.try_send(first).is_err() {
             return false;

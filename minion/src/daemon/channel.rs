@@ -166,7 +166,7 @@ async fn recv_frame(socket: &mut zeromq::DealerSocket, timeout: Duration) -> Opt
 }
 
 enum HandshakeOutcome {
-    Up(zeromq::DealerSocket, Session, PublicKey),
+    Up(Box<(zeromq::DealerSocket, Session, PublicKey)>),
     Retry(Duration, String),
     Fatal(String),
 }
@@ -262,7 +262,7 @@ async fn handshake(cfg: &ChannelConfig) -> HandshakeOutcome {
                 return HandshakeOutcome::Fatal(e);
             }
             match Session::new(&keys, Role::Minion) {
-                Ok(s) => HandshakeOutcome::Up(socket, s, master),
+                Ok(s) => HandshakeOutcome::Up(Box::new((socket, s, master))),
                 Err(e) => HandshakeOutcome::Fatal(e.to_string()),
             }
         }
@@ -316,7 +316,7 @@ async fn task(
     let mut acceptance_wait = cfg.acceptance_wait.0;
     loop {
         let (mut socket, mut session, master) = match handshake(&cfg).await {
-            HandshakeOutcome::Up(s, sess, m) => (s, sess, m),
+            HandshakeOutcome::Up(up) => *up,
             HandshakeOutcome::Retry(wait, why) => {
                 let _ = state.send(LinkState::Down);
                 let refused = wait > Duration::ZERO;
