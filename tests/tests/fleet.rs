@@ -100,6 +100,35 @@ fn keys_ping_states_targets_and_restarts() {
     assert!(!again.contains("\"diff\""), "{again}");
     assert_eq!(again.matches("\"changes\": {}").count(), 8, "{again}");
 
+    // `rsalt-call` without --local asks the master, as a published job does.
+    let call = |args: &[&str]| {
+        std::process::Command::new(rsalt_tests::fleet::bin("rsalt-call"))
+            .arg("-c")
+            .arg(&f.minions[b].dir)
+            .args(args)
+            .output()
+            .expect("rsalt-call")
+    };
+    let o = call(&["pillar.get", "region", "--out", "json"]);
+    assert_eq!(
+        stdout(&o),
+        "{\n    \"local\": \"cn\"\n}\n",
+        "{}",
+        stderr(&o)
+    );
+    let o = call(&["state.apply", "test=True", "--out", "json"]);
+    assert!(
+        o.status.success() && stdout(&o).contains("api.conf"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let pil = stdout(&f.rsalt(&["-G", "role:db", "pillar.items", "--out", "json", "--static"]));
+    assert!(
+        pil.contains("\"region\": \"eu\"") && !pil.contains("\"cn\""),
+        "{pil}"
+    );
+
     // Every target type.
     let who = |args: &[&str]| -> Vec<String> {
         let mut a = args.to_vec();

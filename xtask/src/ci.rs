@@ -11,7 +11,7 @@ use std::time::Instant;
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
     /// Seconds per fuzz target (0 skips fuzzing).
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 30)]
     pub fuzz_seconds: u64,
     /// Skip rustfmt and clippy.
     #[arg(long)]
@@ -41,7 +41,7 @@ fn step(name: &str, cmd: &mut Command) -> Result<()> {
 }
 
 /// The fuzz targets that must exist in `fuzz/` (each runs `seconds`).
-const FUZZ_TARGETS: &[&str] = &["yaml_load", "jinja_render"];
+const FUZZ_TARGETS: &[&str] = &["yaml_load", "jinja_render", "wire_decode"];
 
 /// Runs the whole suite; `conformance` runs the recorded cases (passed in by main).
 pub fn run(

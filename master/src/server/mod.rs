@@ -40,6 +40,8 @@ pub(crate) struct SessionEntry {
     pub session: Session,
     pub minion_id: String,
     pub peer: Vec<u8>,
+    /// Creation order (the oldest of a minion's sessions is dropped first).
+    pub serial: u64,
 }
 
 /// What the master knows about a minion.
@@ -74,6 +76,7 @@ pub(crate) struct State {
     pub jobs: HashMap<String, ActiveJob>,
     pub autosign: AutoSign,
     pub cookies: CookieJar,
+    pub session_serial: u64,
 }
 
 /// Everything the daemon's tasks share.
@@ -209,6 +212,7 @@ pub async fn run(
                 &cfg.path("autoreject_file"),
             ),
             cookies: CookieJar::new()?,
+            session_serial: 0,
         }),
         cfg: cfg.clone(),
         identity,

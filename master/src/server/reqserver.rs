@@ -20,6 +20,9 @@ use std::sync::Arc;
 use std::time::Instant;
 use zeromq::{Socket, SocketEvent, SocketRecv};
 
+/// Sessions one minion id may hold at once.
+const MAX_SESSIONS_PER_MINION: usize = 4;
+
 /// Unauthenticated messages allowed per peer per second (burst = 2×).
 const UNAUTH_RATE: f64 = 20.0;
 
@@ -68,21 +71,29 @@ pub(crate) async fn start(
             if let SocketEvent::Disconnected(peer) = ev {
                 let peer = peer.as_ref().to_vec();
                 ob.forget(&peer);
-                let mut st = sh.lock();
-                let ids: Vec<String> = st
-                    .minions
-                    .iter()
-                    .filter(|(_, m)| m.peer.as_deref() == Some(peer.as_slice()))
-                    .map(|(id, _)| id.clone())
-                    .collect();
-                for id in ids {
-                    if let Some(m) = st.minions.get_mut(&id) {
-                        m.connected = false;
+                let gone: Vec<String> = {
+                    let mut st = sh.lock();
+                    let mut ids: Vec<String> = Vec::new();
+                    st.sessions.retain(|_, s| {
+                        if s.peer == peer {
+                            ids.push(s.minion_id.clone());
+                            false
+                        } else {
+                            true
+                        }
+                    });
+                    ids.retain(|id| !st.sessions.values().any(|s| &s.minion_id == id));
+                    for id in &ids {
+                        if let Some(m) = st.minions.get_mut(id) {
+                            m.connected = false;
+                            m.session_id = None;
+                        }
                     }
+                    ids
+                };
+                for id in gone {
                     tracing::info!(minion = %id, "minion disconnected");
-                    drop(st);
                     sh.event(format!("minion/disconnected/{id}"), Value::dict());
-                    st = sh.lock();
                 }
             }
         }
@@ -255,17 +266,28 @@ fn on_hello(shared: &Shared, out: &Outboxes, peer: &[u8], payload: &[u8]) {
     };
     {
         let mut st = shared.lock();
-        // The minion's previous session ends once the new one is authenticated.
-        let old = st.minions.get(&hello.id).and_then(|m| m.session_id);
-        if let Some(old) = old {
+        // A minion may hold a few sessions at once (the daemon and `rsalt-call`); beyond
+        // that the oldest end. A new session only counts once it is authenticated.
+        let mut own: Vec<([u8; 16], u64)> = st
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.minion_id == hello.id)
+            .map(|(k, s)| (*k, s.serial))
+            .collect();
+        own.sort_by_key(|(_, serial)| *serial);
+        while own.len() >= MAX_SESSIONS_PER_MINION {
+            let (old, _) = own.remove(0);
             st.sessions.remove(&old);
         }
+        st.session_serial += 1;
+        let serial = st.session_serial;
         st.sessions.insert(
             keys.id,
             SessionEntry {
                 session,
                 minion_id: hello.id.clone(),
                 peer: peer.to_vec(),
+                serial,
             },
         );
         let m = st.minions.entry(hello.id.clone()).or_default();
@@ -336,9 +358,7 @@ fn on_sealed(shared: Arc<Shared>, out: Outboxes, peer: Vec<u8>, payload: Vec<u8>
         if let Some(m) = st.minions.get_mut(&minion_id) {
             m.last_seen = Some(Instant::now());
             m.peer = Some(peer.clone());
-            if m.session_id == Some(sid) {
-                m.connected = true;
-            }
+            m.connected = true;
         }
     }
     let req_id = req.req_id;
@@ -478,8 +498,8 @@ fn render_states(
     kwarg: Value,
     answers: Vec<rsalt_proto::msg::CallAnswer>,
 ) -> Result<Rendered, String> {
-    if !rsalt_modules::exec::state::RUN_ON_MINION.contains(&fun) && !fun.starts_with("state.") {
-        return Err(format!("{fun} is not a state function"));
+    if !fun.starts_with("state.") && !fun.starts_with("pillar.") {
+        return Err(format!("{fun} is not a state or pillar function"));
     }
     let (grains, pillar) = {
         let st = shared.lock();

@@ -180,11 +180,7 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
     if let Some(d) = &args.pillar_root {
         set_root(&mut opts, "pillar_roots", d);
     }
-    if opts.get("file_client").and_then(Value::as_str) != Some("local") {
-        anyhow::bail!(
-            "rsalt-call without --local (asking a master) is not available yet; use --local or file_client: local"
-        );
-    }
+    let remote = opts.get("file_client").and_then(Value::as_str) != Some("local");
     let grains = crate::grains::load_grains(&opts, &args.config_dir).context("loading grains")?;
     opts.insert("grains", Value::Dict(grains.clone()));
 
@@ -217,6 +213,9 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
         .kwargs
         .insert("__pub_tgt", Value::from("salt-call"));
 
+    if remote {
+        return remote_call(&args, &opts, &fun, call_args);
+    }
     let files: Arc<dyn FileClient> =
         Arc::new(rsalt_modules::highstate::roots_client(&opts, "file_roots"));
     let jinja_options = JinjaOptions {
@@ -287,6 +286,63 @@ pub fn run(args: CallArgs) -> anyhow::Result<i32> {
             0
         },
     )
+}
+
+/// `rsalt-call` with a master: state and pillar functions are compiled by the master
+/// (exactly as for a published job); everything else runs here.
+fn remote_call(args: &CallArgs, opts: &Dict, fun: &str, call_args: Args) -> anyhow::Result<i32> {
+    use crate::daemon::{self, exec};
+    let setup = daemon::setup(&args.config_dir, true)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let outcome = rt.block_on(async {
+        let channel = daemon::channel::Channel::start(setup.channel.clone());
+        let timeout = std::time::Duration::from_secs(
+            opts.get("auth_timeout")
+                .and_then(Value::as_int)
+                .unwrap_or(60)
+                .max(1) as u64,
+        );
+        channel
+            .wait_up(timeout)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot authenticate with the master: {e}"))?;
+        let local = exec::Local {
+            opts: setup.opts.clone(),
+            grains: setup.grains.clone(),
+            file_cache: setup.cachedir.join("files"),
+        };
+        let jid = gen_jid();
+        Ok::<_, anyhow::Error>(if exec::is_remote_state(fun) {
+            exec::run_state(&channel, &local, &jid, fun, call_args).await
+        } else {
+            let f = fun.to_string();
+            tokio::task::spawn_blocking(move || local.call(&f, &call_args))
+                .await
+                .context("running the function")?
+        })
+    })?;
+    if !outcome.success && outcome.retcode == 254 {
+        let _ = writeln!(std::io::stderr(), "{}", outcome.ret.to_py_str());
+        return Ok(255);
+    }
+    let outputter = rsalt_output::resolve_outputter(args.out.as_deref(), fun);
+    let mut wrapped = Dict::new();
+    wrapped.insert("local", outcome.ret);
+    print(
+        args,
+        opts,
+        &outputter,
+        &Value::Dict(wrapped),
+        outcome.retcode,
+    )?;
+    Ok(if args.retcode_passthrough {
+        i32::try_from(outcome.retcode).unwrap_or(1)
+    } else {
+        i32::from(outcome.retcode != 0)
+    })
 }
 
 fn print(

@@ -223,9 +223,19 @@ impl Local {
     }
 }
 
-/// Whether `fun` is compiled by the master.
+/// Whether `fun` is answered with the master's compile: state functions (but
+/// `state.single`/`state.running`, which need no tree) and `pillar.*` (the pillar lives on
+/// the master).
 pub fn is_remote_state(fun: &str) -> bool {
-    fun.starts_with("state.") && fun != "state.single" && fun != "state.running"
+    (fun.starts_with("state.") && fun != "state.single" && fun != "state.running")
+        || fun.starts_with("pillar.")
+}
+
+fn outputter_for(fun: &str) -> Option<String> {
+    match rsalt_output::default_outputter(fun) {
+        "nested" => None,
+        other => Some(other.to_string()),
+    }
 }
 
 /// Runs a state function with states compiled by the master.
@@ -304,7 +314,7 @@ pub async fn run_state(
             ret: compiled.data,
             retcode: compiled.retcode,
             success: true,
-            out: Some("highstate".into()),
+            out: outputter_for(fun),
             tree,
         };
     }
