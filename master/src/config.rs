@@ -173,10 +173,19 @@ impl MasterConfig {
         self.path("sock_dir").join("master_cli.sock")
     }
 
-    /// The options a minion's states are rendered with on the master: Salt's minion
-    /// defaults, the master's state-tree options, and the minion's id.
+    /// The options a minion's states are rendered with on the master: the minion's own
+    /// options (Salt's minion defaults when it sent none), overridden by the master's
+    /// state-tree options and the minion's id.
     pub fn render_opts(&self, minion_id: &str) -> Dict {
-        let mut o = rsalt_sls::opts::default_minion_opts();
+        self.render_opts_for(minion_id, None)
+    }
+
+    /// [`MasterConfig::render_opts`] over the options a minion sent.
+    pub fn render_opts_for(&self, minion_id: &str, minion_opts: Option<&Dict>) -> Dict {
+        let mut o = match minion_opts {
+            Some(m) if !m.is_empty() => m.clone(),
+            _ => rsalt_sls::opts::default_minion_opts(),
+        };
         for key in [
             "file_roots",
             "pillar_roots",

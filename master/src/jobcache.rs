@@ -132,7 +132,8 @@ impl FsJobCache {
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), JobCacheError> {
-    rsalt_proto::keys::write_atomic(path, bytes, 0o600).map_err(|e| JobCacheError(e.to_string()))
+    rsalt_proto::keys::write_atomic_nosync(path, bytes, 0o600)
+        .map_err(|e| JobCacheError(e.to_string()))
 }
 
 impl JobCache for FsJobCache {

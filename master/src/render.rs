@@ -185,6 +185,7 @@ pub fn render_for_minion(
     cfg: &MasterConfig,
     files: Arc<dyn FileClient>,
     id: &str,
+    minion_opts: &Dict,
     grains: &Dict,
     pillar: &Dict,
     fun: &str,
@@ -192,7 +193,7 @@ pub fn render_for_minion(
     kwarg: Dict,
     answers: Vec<CallAnswer>,
 ) -> Result<Rendered, String> {
-    let opts = cfg.render_opts(id);
+    let opts = cfg.render_opts_for(id, Some(minion_opts));
     let deferrer = Arc::new(Deferrer {
         answers,
         pending: Mutex::new(None),

@@ -199,18 +199,31 @@ pub fn read_public(path: &Path) -> Result<PublicKey, KeyFileError> {
     })
 }
 
-/// Writes `contents` to `path` atomically (temp file + rename) with `mode`.
+/// Writes `contents` to `path` atomically (temp file + rename) with `mode`, and syncs it to
+/// disk first (keys).
 pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyFileError> {
+    write_file(path, contents, mode, true)
+}
+
+/// [`write_atomic`] without the sync: atomic against crashes of the process, not of the
+/// machine (caches, job returns: thousands per second).
+pub fn write_atomic_nosync(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyFileError> {
+    write_file(path, contents, mode, false)
+}
+
+fn write_file(path: &Path, contents: &[u8], mode: u32, sync: bool) -> Result<(), KeyFileError> {
     let io = |e| KeyFileError::Io {
         path: path.to_path_buf(),
         source: e,
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io)?;
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let tmp = dir.join(format!(
-        ".{}.tmp{}",
+        ".{}.tmp{}.{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("key"),
-        std::process::id()
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     ));
     let mut f = fs::OpenOptions::new()
         .write(true)
@@ -220,7 +233,9 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyFi
         .open(&tmp)
         .map_err(io)?;
     f.write_all(contents).map_err(io)?;
-    f.sync_all().map_err(io)?;
+    if sync {
+        f.sync_all().map_err(io)?;
+    }
     fs::rename(&tmp, path).map_err(io)
 }
 

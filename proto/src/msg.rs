@@ -27,6 +27,10 @@ pub enum RequestBody {
         grains: Value,
         /// rsalt version string.
         version: String,
+        /// The minion's options (what `config.get` and `opts` see while the master renders
+        /// its states). Paths and the file-server options are the master's.
+        #[serde(default, with = "value")]
+        opts: Value,
     },
     /// Liveness; answered with [`ResponseBody::Ack`]. Lists the jobs still running, so the
     /// master keeps waiting for them past the CLI timeout.

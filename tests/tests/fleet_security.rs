@@ -248,7 +248,8 @@ fn advisories() {
                 1,
                 RequestBody::Connect {
                     grains: Value::dict(),
-                    version: "t".into()
+                    version: "t".into(),
+                    opts: Value::dict(),
                 }
             )
             .await,

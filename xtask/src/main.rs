@@ -11,6 +11,7 @@
 //! - `fuzz [--seconds N]`: every fuzz target for N seconds.
 
 mod bench;
+mod bench_fleet;
 mod ci;
 mod demo;
 
@@ -50,6 +51,9 @@ enum Task {
     Test(ci::TestArgs),
     /// Benchmark rsalt-call --local against salt-call --local (docs/performance.md)
     Bench(bench::BenchArgs),
+    /// An rsalt fleet and a Salt fleet side by side: ping, apply, memory, down minion,
+    /// swarm scale (docs/performance.md)
+    BenchFleet(bench_fleet::BenchFleetArgs),
     /// Fuzz smoke run: every fuzz target for N seconds
     Fuzz {
         /// Seconds per target
@@ -132,6 +136,7 @@ fn run(cli: Cli) -> Result<bool> {
             conformance(rsalt_tests::Options::default(), true)
         }),
         Task::Bench(args) => bench::run(args),
+        Task::BenchFleet(args) => bench_fleet::run(args, &workspace_root()),
         Task::Fuzz { seconds } => ci::fuzz(&workspace_root(), seconds).map(|()| true),
     }
 }

@@ -45,7 +45,9 @@ pub(crate) fn store_grains(shared: &Shared, id: &str, grains: Dict) {
     let dir = shared.minion_cache.join(hex_id(id));
     if let Ok(bytes) = codec::encode(&codec::WireValue::from(&Value::Dict(grains.clone()))) {
         let _ = std::fs::create_dir_all(&dir);
-        if let Err(e) = rsalt_proto::keys::write_atomic(&dir.join("grains.mp"), &bytes, 0o600) {
+        if let Err(e) =
+            rsalt_proto::keys::write_atomic_nosync(&dir.join("grains.mp"), &bytes, 0o600)
+        {
             tracing::warn!(minion = id, error = %e, "cannot cache grains");
         }
     }

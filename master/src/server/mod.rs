@@ -50,6 +50,8 @@ pub(crate) struct MinionEntry {
     pub session_id: Option<[u8; SESSION_ID_LEN]>,
     pub peer: Option<Vec<u8>>,
     pub grains: Dict,
+    /// The minion's own options (sent at connect).
+    pub opts: Dict,
     pub pillar: Option<Dict>,
     pub last_seen: Option<Instant>,
     pub connected: bool,
@@ -115,18 +117,26 @@ impl Shared {
     /// Moves to a new publish key epoch: sessions of minions whose key is no longer
     /// accepted are dropped first, so only trusted minions can fetch the new key.
     pub(crate) fn recheck_keys_and_rotate(&self, force_rotate: bool) {
-        let accepted: HashMap<String, PublicKey> = self
-            .keys
-            .list(KeyState::Accepted)
-            .unwrap_or_default()
+        // Sessions whose minion is not accepted (any more), confirmed one by one against
+        // the store so that a minion accepted meanwhile keeps its new session.
+        let accepted_now = |id: &str, key: Option<&PublicKey>| -> bool {
+            matches!(self.keys.get(KeyState::Accepted, id), Ok(Some(k)) if key.is_none_or(|x| *x == k))
+        };
+        let ids: HashSet<String> = self
+            .lock()
+            .sessions
+            .values()
+            .map(|s| s.minion_id.clone())
+            .collect();
+        let gone: HashSet<String> = ids
             .into_iter()
-            .filter_map(|id| Some((id.clone(), self.keys.get(KeyState::Accepted, &id).ok()??)))
+            .filter(|id| !accepted_now(id, None))
             .collect();
         let mut st = self.lock();
         let before = st.sessions.len();
         let mut dropped = Vec::new();
         st.sessions.retain(|_, s| {
-            let keep = accepted.contains_key(&s.minion_id);
+            let keep = !gone.contains(&s.minion_id);
             if !keep {
                 dropped.push(s.minion_id.clone());
             }
@@ -138,7 +148,7 @@ impl Shared {
                 m.session_id = None;
             }
         }
-        st.minions.retain(|id, _| accepted.contains_key(id));
+        st.minions.retain(|id, _| !gone.contains(id));
         let removed = before != st.sessions.len();
         if removed || force_rotate {
             let epoch = st.publish_key.epoch.wrapping_add(1);

@@ -363,9 +363,18 @@ fn on_sealed(shared: Arc<Shared>, out: Outboxes, peer: Vec<u8>, payload: Vec<u8>
     }
     let req_id = req.req_id;
     match req.body {
-        RequestBody::Connect { grains, version } => {
+        RequestBody::Connect {
+            grains,
+            version,
+            opts,
+        } => {
             let grains = grains.as_dict().cloned().unwrap_or_default();
             super::jobs::store_grains(&shared, &minion_id, grains);
+            if let Some(o) = opts.as_dict() {
+                if let Some(m) = shared.lock().minions.get_mut(&minion_id) {
+                    m.opts = o.clone();
+                }
+            }
             let key = {
                 let mut st = shared.lock();
                 if let Some(m) = st.minions.get_mut(&minion_id) {
@@ -501,12 +510,13 @@ fn render_states(
     if !fun.starts_with("state.") && !fun.starts_with("pillar.") {
         return Err(format!("{fun} is not a state or pillar function"));
     }
-    let (grains, pillar) = {
+    let (grains, pillar, minion_opts) = {
         let st = shared.lock();
         let m = st.minions.get(id);
         (
             m.map(|m| m.grains.clone()).unwrap_or_default(),
             m.and_then(|m| m.pillar.clone()),
+            m.map(|m| m.opts.clone()).unwrap_or_default(),
         )
     };
     let pillar = match pillar {
@@ -524,6 +534,7 @@ fn render_states(
         &shared.cfg,
         shared.files.clone(),
         id,
+        &minion_opts,
         &grains,
         &pillar,
         fun,

@@ -26,10 +26,17 @@ pub struct MinionArgs {
     /// systemd unit to daemonize).
     #[arg(short = 'd', long = "daemon")]
     pub daemon: bool,
+    /// Swarm mode (tests, benchmarks): run N minion identities `ID-0000`… in this process,
+    /// each with its own key under `pki_dir/swarm/`.
+    #[arg(long = "swarm", value_name = "N")]
+    pub swarm: Option<usize>,
 }
 
 /// Runs the daemon until SIGTERM/SIGINT.
 pub fn run(args: MinionArgs) -> anyhow::Result<()> {
+    if let Some(n) = args.swarm {
+        return run_swarm(&args, n);
+    }
     let setup = crate::daemon::setup(&args.config_dir, false)?;
     let level = args
         .log_level
@@ -71,4 +78,38 @@ pub fn run(args: MinionArgs) -> anyhow::Result<()> {
         };
         crate::daemon::run(setup, shutdown).await
     })
+}
+
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+}
+
+fn run_swarm(args: &MinionArgs, n: usize) -> anyhow::Result<()> {
+    rsalt_output::logging::init(
+        args.log_level.as_deref().unwrap_or("warning"),
+        args.log_file.as_deref(),
+        false,
+    );
+    let setups = crate::daemon::swarm_setups(&args.config_dir, n)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .max_blocking_threads(64)
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(crate::daemon::run_swarm(setups, shutdown_signal()))
 }

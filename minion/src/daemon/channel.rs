@@ -38,6 +38,8 @@ pub struct ChannelConfig {
     pub heartbeat: Duration,
     /// Grains sent with `Connect`.
     pub grains: Value,
+    /// Options sent with `Connect`.
+    pub opts: Value,
     /// Stop after the first refusal instead of waiting (rsalt-call).
     pub give_up_on_refusal: bool,
 }
@@ -314,6 +316,7 @@ async fn task(
     let mut pending: HashMap<u64, Outgoing> = HashMap::new();
     let mut backoff = Duration::from_millis(200);
     let mut acceptance_wait = cfg.acceptance_wait.0;
+    let mut pending_wait = Duration::from_secs(1);
     loop {
         let (mut socket, mut session, master) = match handshake(&cfg).await {
             HandshakeOutcome::Up(up) => *up,
@@ -326,12 +329,25 @@ async fn task(
                 }
                 if refused {
                     tracing::warn!("{why}");
-                    // acceptance_wait_time grows to acceptance_wait_time_max, as Salt's.
-                    let w = Duration::from_secs_f64(acceptance_wait.max(0.1)).max(wait);
-                    if cfg.acceptance_wait.1 > 0.0 {
-                        acceptance_wait =
-                            (acceptance_wait + cfg.acceptance_wait.0).min(cfg.acceptance_wait.1);
-                    }
+                    let base = Duration::from_secs_f64(cfg.acceptance_wait.0.max(0.1));
+                    let w = if wait > base {
+                        // rejected / denied: back off hard.
+                        wait
+                    } else if pending_wait < base {
+                        // Pending: ask again after 1 s, 2 s, 4 s ... up to acceptance_wait_time,
+                        // so a freshly accepted minion joins within a second or two.
+                        let w = pending_wait;
+                        pending_wait *= 2;
+                        w
+                    } else {
+                        // Then acceptance_wait_time, growing to acceptance_wait_time_max, as Salt's.
+                        let w = Duration::from_secs_f64(acceptance_wait.max(0.1));
+                        if cfg.acceptance_wait.1 > 0.0 {
+                            acceptance_wait = (acceptance_wait + cfg.acceptance_wait.0)
+                                .min(cfg.acceptance_wait.1);
+                        }
+                        w
+                    };
                     tokio::time::sleep(w).await;
                 } else {
                     tracing::debug!("master unreachable: {why}; retrying in {backoff:?}");
@@ -352,6 +368,7 @@ async fn task(
         };
         backoff = Duration::from_millis(200);
         acceptance_wait = cfg.acceptance_wait.0;
+        pending_wait = Duration::from_secs(1);
         // Connect: the first request of every session.
         let connect_id = next_id;
         next_id += 1;
@@ -360,6 +377,7 @@ async fn task(
             body: RequestBody::Connect {
                 grains: cfg.grains.clone(),
                 version: env!("CARGO_PKG_VERSION").to_string(),
+                opts: cfg.opts.clone(),
             },
         };
         let sent = match encode(&connect).and_then(|p| session.seal(&p)) {

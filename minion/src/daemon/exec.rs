@@ -135,7 +135,8 @@ pub async fn fetch_files(
                     r.path
                 ));
             }
-            rsalt_proto::keys::write_atomic(&path, &data, 0o600).map_err(|e| e.to_string())?;
+            rsalt_proto::keys::write_atomic_nosync(&path, &data, 0o600)
+                .map_err(|e| e.to_string())?;
         }
         files.insert((r.saltenv.clone(), r.path.clone()), path);
     }

@@ -66,8 +66,17 @@ pub fn setup(config_dir: &Path, give_up_on_refusal: bool) -> anyhow::Result<Mini
             config_dir.display()
         )
     })?;
-    let id = rsalt_modules::highstate::minion_id(&opts);
     let grains = crate::grains::load_grains(&opts, config_dir).context("loading grains")?;
+    setup_with(opts, grains, give_up_on_refusal)
+}
+
+/// [`setup`] from options and grains already loaded (the swarm builds many from one).
+pub fn setup_with(
+    opts: Dict,
+    grains: Dict,
+    give_up_on_refusal: bool,
+) -> anyhow::Result<MinionSetup> {
+    let id = rsalt_modules::highstate::minion_id(&opts);
     let pki = PathBuf::from(opts.opt_str("pki_dir").unwrap_or_default());
     let (identity, created) = Identity::load_or_create(&pki, "minion")
         .with_context(|| format!("minion key in {}", pki.display()))?;
@@ -96,6 +105,7 @@ pub fn setup(config_dir: &Path, give_up_on_refusal: bool) -> anyhow::Result<Mini
         ),
         heartbeat: Duration::from_secs(heartbeat),
         grains: Value::Dict(grains.clone()),
+        opts: Value::Dict(opts.clone()),
         give_up_on_refusal,
     };
     Ok(MinionSetup {
@@ -109,11 +119,106 @@ pub fn setup(config_dir: &Path, give_up_on_refusal: bool) -> anyhow::Result<Mini
     })
 }
 
+/// Setups for a swarm of `count` identities `ID-0000`… built from one configuration:
+/// each gets its own key (`pki_dir/swarm/ID-n`), cache and `id` grain, all in one process
+/// (Salt's minionswarm, without one Python process per minion).
+pub fn swarm_setups(config_dir: &Path, count: usize) -> anyhow::Result<Vec<MinionSetup>> {
+    let opts = rsalt_sls::opts::load_minion_opts(config_dir).with_context(|| {
+        format!(
+            "reading the minion configuration in {}",
+            config_dir.display()
+        )
+    })?;
+    let grains = crate::grains::load_grains(&opts, config_dir).context("loading grains")?;
+    let base_id = rsalt_modules::highstate::minion_id(&opts);
+    let pki = PathBuf::from(opts.opt_str("pki_dir").unwrap_or_default());
+    let cache = PathBuf::from(opts.opt_str("cachedir").unwrap_or_default());
+    (0..count)
+        .map(|i| {
+            let id = format!("{base_id}-{i:04}");
+            let mut o = opts.clone();
+            o.insert("id", Value::from(id.as_str()));
+            o.insert(
+                "pki_dir",
+                Value::Str(pki.join("swarm").join(&id).display().to_string()),
+            );
+            o.insert(
+                "cachedir",
+                Value::Str(cache.join("swarm").join(&id).display().to_string()),
+            );
+            let mut g = grains.clone();
+            g.insert("id", Value::from(id.as_str()));
+            setup_with(o, g, false)
+        })
+        .collect()
+}
+
 /// Runs the minion until `shutdown` resolves.
 pub async fn run(
     setup: MinionSetup,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
+    let endpoint = setup.publish_endpoint.clone();
+    let minion = start(&setup)?;
+    let sub = tokio::spawn(minion.clone().subscribe(endpoint));
+    tracing::info!(id = %setup.id, master = %setup.channel.endpoint, "rsalt-minion running");
+    shutdown.await;
+    tracing::info!("shutting down");
+    sub.abort();
+    Ok(())
+}
+
+/// Runs many minion identities in this process, sharing one subscription to the publish
+/// port (every identity still checks, decrypts and targets each publication itself).
+pub async fn run_swarm(
+    setups: Vec<MinionSetup>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let Some(endpoint) = setups.first().map(|s| s.publish_endpoint.clone()) else {
+        return Ok(());
+    };
+    let mut minions = Vec::with_capacity(setups.len());
+    for s in &setups {
+        minions.push(start(s)?);
+        // Do not hit the master with thousands of handshakes in the same millisecond.
+        if minions.len() % 100 == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    tracing::info!(count = minions.len(), "swarm running");
+    let minions = Arc::new(minions);
+    let sub = tokio::spawn(async move {
+        loop {
+            let mut sub = zeromq::SubSocket::new();
+            if !matches!(
+                tokio::time::timeout(Duration::from_secs(10), sub.connect(&endpoint)).await,
+                Ok(Ok(()))
+            ) {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                continue;
+            }
+            if sub.subscribe("").await.is_err() {
+                continue;
+            }
+            while let Ok(msg) = sub.recv().await {
+                let Some(frame) = msg.into_vec().last().map(|b| b.to_vec()) else {
+                    continue;
+                };
+                let frame = Arc::new(frame);
+                for m in minions.iter() {
+                    let (m, f) = (m.clone(), frame.clone());
+                    tokio::spawn(async move { m.on_publication((*f).clone()).await });
+                }
+            }
+        }
+    });
+    shutdown.await;
+    sub.abort();
+    Ok(())
+}
+
+/// Starts one identity's channel, startup states and saved-return delivery.
+fn start(setup: &MinionSetup) -> anyhow::Result<Arc<Minion>> {
     let channel = Channel::start(setup.channel.clone());
     let returns_dir = setup.cachedir.join("returns");
     std::fs::create_dir_all(&returns_dir)
@@ -125,7 +230,7 @@ pub async fn run(
     };
     let minion = Arc::new(Minion {
         id: setup.id.clone(),
-        channel: channel.clone(),
+        channel,
         local,
         returns_dir,
         guard: Mutex::new(PublicationGuard::default()),
@@ -133,14 +238,8 @@ pub async fn run(
     });
     // Returns a previous run could not deliver.
     minion.clone().resend_saved_returns();
-    let sub = tokio::spawn(minion.clone().subscribe(setup.publish_endpoint.clone()));
-    let startup = tokio::spawn(minion.clone().startup_states());
-    tracing::info!(id = %setup.id, master = %setup.channel.endpoint, "rsalt-minion running");
-    shutdown.await;
-    tracing::info!("shutting down");
-    sub.abort();
-    startup.abort();
-    Ok(())
+    tokio::spawn(minion.clone().startup_states());
+    Ok(minion)
 }
 
 struct Minion {
@@ -424,7 +523,7 @@ impl Minion {
         if let Some(p) = &path {
             match codec::encode(&ret) {
                 Ok(b) => {
-                    if let Err(e) = rsalt_proto::keys::write_atomic(p, &b, 0o600) {
+                    if let Err(e) = rsalt_proto::keys::write_atomic_nosync(p, &b, 0o600) {
                         tracing::warn!(error = %e, "cannot keep the return on disk");
                     }
                 }
