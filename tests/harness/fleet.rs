@@ -60,6 +60,8 @@ pub struct Fleet {
     /// Publish and request ports.
     pub ports: (u16, u16),
     master: Option<Child>,
+    /// The metrics port, when the test configured one.
+    pub metrics_port: Option<u16>,
     /// Minions by index.
     pub minions: Vec<MinionProc>,
 }
@@ -76,12 +78,17 @@ impl Fleet {
         }
         let ports = (free_port(), free_port());
         let cfg = format!(
-            "root_dir: {root}/master-root\ninterface: 127.0.0.1\npublish_port: {}\nret_port: {}\nmetrics_address: ''\nheartbeat_interval: 1\nfile_roots:\n  base: [{}]\npillar_roots:\n  base: [{}]\n{extra_master}\n",
+            "root_dir: {root}/master-root\ninterface: 127.0.0.1\npublish_port: {}\nret_port: {}\n{metrics}heartbeat_interval: 1\nfile_roots:\n  base: [{}]\npillar_roots:\n  base: [{}]\n{extra_master}\n",
             ports.0,
             ports.1,
             states.display(),
             pillar.display(),
             root = root.path().display(),
+            metrics = if extra_master.contains("metrics_address") {
+                ""
+            } else {
+                "metrics_address: ''\n"
+            },
         );
         std::fs::write(master_dir.join("master"), cfg).expect("write master config");
         Fleet {
@@ -91,6 +98,7 @@ impl Fleet {
             pillar,
             ports,
             master: None,
+            metrics_port: None,
             minions: Vec::new(),
         }
     }

@@ -43,7 +43,11 @@ fn sandbox_tree(f: &Fleet) -> std::path::PathBuf {
 
 #[test]
 fn keys_ping_states_targets_and_restarts() {
-    let mut f = Fleet::new("nodegroups:\n  apis: 'G@role:api'\n");
+    let metrics = rsalt_tests::fleet::free_port();
+    let mut f = Fleet::new(&format!(
+        "nodegroups:\n  apis: 'G@role:api'\nmetrics_address: 127.0.0.1:{metrics}\n"
+    ));
+    f.metrics_port = Some(metrics);
     let out = sandbox_tree(&f);
     f.start_master();
     let a = f.add_minion("eu-api-1", "  role: api\n  roles: [api, web]", "");
@@ -160,6 +164,52 @@ fn keys_ping_states_targets_and_restarts() {
         roles.contains("eu-api-1") && !roles.contains("cn-api-2"),
         "{roles}"
     );
+
+    // Batches, the job cache, the event stream, metrics.
+    let batched = f.rsalt(&["-b", "1", "*", "test.ping", "--out", "json"]);
+    assert_eq!(
+        stdout(&batched).matches("true").count(),
+        3,
+        "{}",
+        stdout(&batched)
+    );
+    let jobs = stdout(&f.run(&["jobs.list_jobs", "--out", "json"]));
+    assert!(
+        jobs.contains("\"Function\": \"state.apply\"") && jobs.contains("\"Target\": \"*\""),
+        "{jobs}"
+    );
+    let mut events = std::process::Command::new(rsalt_tests::fleet::bin("rsalt-run"))
+        .arg("-c")
+        .arg(&f.master_dir)
+        .arg("state.event")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("state.event");
+    std::thread::sleep(Duration::from_millis(300));
+    let ping = f.rsalt(&["eu-db-1", "test.ping", "--show-jid"]);
+    let jid = stdout(&ping)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("jid: ")
+        .to_string();
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = events.kill();
+    let ev =
+        String::from_utf8_lossy(&events.wait_with_output().expect("events").stdout).into_owned();
+    assert!(
+        ev.contains(&format!("salt/job/{jid}/ret/eu-db-1\t")),
+        "{ev}"
+    );
+    if let Some(port) = f.metrics_port {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("metrics");
+        s.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").expect("w");
+        let mut body = String::new();
+        s.read_to_string(&mut body).expect("r");
+        assert!(body.contains("rsalt_connected_minions 3"), "{body}");
+        assert!(body.contains("rsalt_returns_total"), "{body}");
+    }
 
     // A down minion is reported at once, with a non-zero exit.
     f.kill_minion(c);
