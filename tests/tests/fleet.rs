@@ -276,3 +276,42 @@ fn keys_ping_states_targets_and_restarts() {
     );
     assert_eq!(child_kill.status.code(), Some(1));
 }
+
+#[test]
+fn startup_states_run_once_the_key_is_accepted() {
+    let mut f = Fleet::new("");
+    let out = f.root.path().join("out");
+    f.state("top.sls", "base:\n  '*':\n    - boot\n");
+    f.state(
+        "boot.sls",
+        &format!("{}/booted:\n  file.managed:\n    - contents: '{{{{ grains[\"id\"] }}}}'\n    - makedirs: True\n", out.display()),
+    );
+    f.start_master();
+    let i = f.add_minion("fresh", "", "startup_states: highstate");
+    f.start_minion(i);
+    assert!(f.wait_pending(&["fresh"], Duration::from_secs(20)));
+    assert!(!out.join("booted").exists());
+    f.key(&["-a", "fresh", "-y"]);
+    assert!(
+        f.wait(Duration::from_secs(20), || out.join("booted").exists()),
+        "{}",
+        f.minion_log(i)
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("booted")).unwrap_or_default(),
+        "fresh\n"
+    );
+    // The run's return reached the job cache.
+    assert!(f.wait(Duration::from_secs(10), || stdout(&f.run(&[
+        "jobs.list_jobs",
+        "--out",
+        "json"
+    ])) != "{}\n"
+        || std::fs::read_dir(
+            f.root
+                .path()
+                .join("master-root/var/cache/rsalt/master/jobs")
+        )
+        .map(|d| d.count() > 0)
+        .unwrap_or(false)));
+}
