@@ -182,10 +182,12 @@ impl MasterConfig {
 
     /// [`MasterConfig::render_opts`] over the options a minion sent.
     pub fn render_opts_for(&self, minion_id: &str, minion_opts: Option<&Dict>) -> Dict {
-        let mut o = match minion_opts {
-            Some(m) if !m.is_empty() => m.clone(),
-            _ => rsalt_sls::opts::default_minion_opts(),
-        };
+        let mut o = rsalt_sls::opts::default_minion_opts();
+        if let Some(m) = minion_opts {
+            for (k, v) in m.iter() {
+                o.map.insert(k.clone(), v.clone());
+            }
+        }
         for key in [
             "file_roots",
             "pillar_roots",

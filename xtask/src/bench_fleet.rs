@@ -30,6 +30,9 @@ pub struct BenchFleetArgs {
     /// Skip the Salt fleet.
     #[arg(long)]
     no_salt: bool,
+    /// Only the swarm measurements.
+    #[arg(long)]
+    swarm_only: bool,
     /// Salt venv (bin/salt-master, bin/salt-minion, bin/salt); default $RSALT_ORACLE_VENV,
     /// /work/oracle or /work/oracle/venv.
     #[arg(long)]
@@ -106,7 +109,7 @@ fn write_tree(root: &Path, sandbox: &Path) -> Result<()> {
     fs::create_dir_all(root.join("pillar"))?;
     fs::write(states.join("top.sls"), "base:\n  '*':\n    - bench\n")?;
     let mut sls = format!(
-        "{{% set dir = '{}/' ~ grains['id'] %}}\n{{{{ dir }}}}:\n  file.directory: []\n",
+        "{{% set dir = '{}/' ~ grains['id'] %}}\n{{{{ dir }}}}:\n  file.directory:\n    - makedirs: True\n",
         sandbox.display()
     );
     for i in 0..9 {
@@ -430,6 +433,13 @@ pub fn run(args: BenchFleetArgs, root: &Path) -> Result<bool> {
         }
     };
     let n = args.minions;
+    if args.swarm_only {
+        for &size in &args.swarm {
+            let (up, t, rss) = swarm(&bins, size, 3)?;
+            println!("swarm {size}: {up} returned, ping {t:.3} s, master RSS {} MB", rss / 1024);
+        }
+        return Ok(true);
+    }
     println!("rsalt fleet: {n} minion processes ...");
     let r = rsalt_fleet(&bins, n, args.runs)?;
     let s = if args.no_salt {

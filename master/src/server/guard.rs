@@ -105,7 +105,7 @@ pub async fn start(public: &str, inner: PathBuf) -> anyhow::Result<tokio::task::
                     let (mut ur, mut uw) = unix.into_split();
                     let up = async {
                         let mut checker = ZmtpChecker::new();
-                        let mut buf = vec![0u8; 64 * 1024];
+                        let mut buf = vec![0u8; 8 * 1024];
                         loop {
                             let n = match tr.read(&mut buf).await {
                                 Ok(0) | Err(_) => break,

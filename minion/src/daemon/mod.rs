@@ -105,7 +105,7 @@ pub fn setup_with(
         ),
         heartbeat: Duration::from_secs(heartbeat),
         grains: Value::Dict(grains.clone()),
-        opts: Value::Dict(opts.clone()),
+        opts: Value::Dict(non_default_opts(&opts)),
         give_up_on_refusal,
     };
     Ok(MinionSetup {
@@ -117,6 +117,22 @@ pub fn setup_with(
         grains,
         channel,
     })
+}
+
+/// The options that differ from Salt's minion defaults (what the master needs to render
+/// like this minion; the master fills in the defaults).
+pub fn non_default_opts(opts: &Dict) -> Dict {
+    let defaults = rsalt_sls::opts::default_minion_opts();
+    let mut out = Dict::new();
+    for (k, v) in opts.iter() {
+        if k.as_str() == Some("grains") {
+            continue;
+        }
+        if defaults.map.get(k) != Some(v) {
+            out.map.insert(k.clone(), v.clone());
+        }
+    }
+    out
 }
 
 /// Setups for a swarm of `count` identities `ID-0000`… built from one configuration:
