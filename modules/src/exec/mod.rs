@@ -12,6 +12,7 @@ pub mod matcher;
 pub mod pillar;
 pub mod pkg;
 pub mod pkgver;
+pub mod service;
 pub mod slsutil;
 pub mod state;
 pub mod state_usage;
@@ -121,6 +122,7 @@ pub fn registry() -> ExecRegistry {
     file::register(&mut r);
     ini::register(&mut r);
     pkg::register(&mut r);
+    service::register(&mut r);
     r
 }
 

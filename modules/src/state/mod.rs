@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod file;
 pub mod ini;
 pub mod pkg;
+pub mod service;
 pub mod test;
 
 use crate::RunContext;
@@ -158,6 +159,7 @@ pub fn registry() -> Registry {
     r.add(Arc::new(file::File));
     r.add(Arc::new(ini::Ini));
     r.add(Arc::new(pkg::Pkg));
+    r.add(Arc::new(service::Service));
     r.add(Arc::new(test::Test));
     r
 }
