@@ -96,7 +96,15 @@ fn reverse_proxy_to_unix_socket() {
     let ret = c.apply("nginx", false, Some(&bad));
     let f = state(&ret, "file", "nginx-conf");
     assert_eq!(f["result"], false);
-    assert_eq!(f["comment"], "check_cmd execution failed");
+    let comment = f["comment"].as_str().unwrap_or_default();
+    assert!(
+        comment.starts_with("check_cmd execution failed\n"),
+        "{comment}"
+    );
+    assert!(
+        comment.contains("unknown directive \"no_such_directive\""),
+        "{comment}"
+    );
     assert_eq!(state(&ret, "service", "nginx")["result"], false);
     assert!(!c
         .read_file("/etc/nginx/nginx.conf")
