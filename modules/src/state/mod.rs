@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod file;
 pub mod ini;
 pub mod pkg;
+pub mod pkgrepo;
 pub mod service;
 pub mod test;
 
@@ -159,6 +160,7 @@ pub fn registry() -> Registry {
     r.add(Arc::new(file::File));
     r.add(Arc::new(ini::Ini));
     r.add(Arc::new(pkg::Pkg));
+    r.add(Arc::new(pkgrepo::Pkgrepo));
     r.add(Arc::new(service::Service));
     r.add(Arc::new(test::Test));
     r
