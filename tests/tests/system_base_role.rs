@@ -31,34 +31,58 @@ fn tree() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("system")
 }
 
-/// Writes /srv/salt/role.sls including the parts rsalt can run; returns their names.
-fn prepare(c: &Container) -> Vec<&'static str> {
-    c.copy_in(&tree(), "/srv/salt");
-    let mods = parse_local(&c.call_output(
-        "rsalt-call",
-        &["sys.list_state_modules"],
-        false,
-        None,
-    ));
-    let have: Vec<&str> = mods
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+/// The state modules the rsalt-call under test has (asked on the host).
+fn rsalt_state_modules() -> Vec<String> {
+    let Ok(bin) = rsalt_tests::container::rsalt_call() else {
+        return Vec::new();
+    };
+    let Ok(dir) = tempfile::tempdir() else {
+        return Vec::new();
+    };
+    let _ = std::fs::write(dir.path().join("minion"), "file_client: local\n");
+    let o = std::process::Command::new(bin)
+        .arg("--local")
+        .arg("-c")
+        .arg(dir.path())
+        .args(["--out", "json", "sys.list_state_modules"])
+        .output();
+    o.map(|o| parse_local(&o))
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect()
+}
+
+/// The parts rsalt can run (printing a TODO for the others).
+fn parts() -> Vec<&'static str> {
+    let have = rsalt_state_modules();
     let mut parts = Vec::new();
     for (part, needs) in PARTS {
-        let missing: Vec<&&str> = needs.iter().filter(|m| !have.contains(*m)).collect();
+        let missing: Vec<&&str> = needs
+            .iter()
+            .filter(|m| !have.iter().any(|h| h == *m))
+            .collect();
         if missing.is_empty() {
             parts.push(*part);
         } else {
-            eprintln!("TODO base-role: part {part} left out, rsalt lacks state modules {missing:?}");
+            eprintln!(
+                "TODO base-role: part {part} left out, rsalt lacks state modules {missing:?}"
+            );
         }
     }
+    parts
+}
+
+/// Copies the state tree in and writes /srv/salt/role.sls including `parts`.
+fn prepare(c: &Container, parts: &[&str]) {
+    c.copy_in(&tree(), "/srv/salt");
     let mut sls = String::from("include:\n");
-    for p in &parts {
+    for p in parts {
         sls.push_str(&format!("  - base-role.{p}\n"));
     }
     c.write_file("/srv/salt/role.sls", sls);
-    parts
 }
 
 /// iptables needs NET_ADMIN, the tmpfs mount SYS_ADMIN (`--privileged` is refused by
@@ -72,10 +96,13 @@ fn opts() -> Opts {
 
 #[test]
 fn converges_in_one_run_then_no_changes() {
-    let Some(c) = Container::for_case("base-role", "converge", opts()) else {
+    // The Salt recording is per set of parts: a set without one is not compared.
+    let parts = parts();
+    let case = format!("converge_{}", parts.join("_"));
+    let Some(c) = Container::for_case("base-role", &case, opts()) else {
         return;
     };
-    let parts = prepare(&c);
+    prepare(&c, &parts);
     eprintln!("base-role parts applied: {parts:?}");
     let t = Instant::now();
     let first = c.apply("role", false, None);
@@ -119,17 +146,21 @@ fn converges_in_one_run_then_no_changes() {
     }
 }
 
-/// Minimum wall time of `n` runs of `argv` in the container, and the last output.
+/// Minimum wall time of `n` second runs of `bin`, measured inside the container (no
+/// `docker exec` overhead), and the last run's output.
 fn time_runs(c: &Container, bin: &str, n: usize) -> (Duration, Value) {
-    let mut best = Duration::MAX;
-    let mut last = Value::Null;
-    for _ in 0..n {
-        let t = Instant::now();
-        let o = c.call_output(bin, &["state.apply", "role"], false, None);
-        best = best.min(t.elapsed());
-        last = parse_local(&o);
-    }
-    (best, last)
+    let conf = if bin == "salt-call" {
+        "/etc/salt"
+    } else {
+        "/etc/rsalt"
+    };
+    let script = format!(
+        "best=0; for i in $(seq {n}); do s=$(date +%s%N); {bin} --local -c {conf} -l quiet --out json state.apply role > /tmp/timed.json 2>/dev/null; e=$(date +%s%N); t=$(( (e-s)/1000 )); if [ $best = 0 ] || [ $t -lt $best ]; then best=$t; fi; done; echo $best"
+    );
+    let micros: u64 = c.sh_ok(&script).trim().parse().unwrap_or(u64::MAX);
+    let out = c.sh_ok("cat /tmp/timed.json");
+    let last: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    (Duration::from_micros(micros), last["local"].clone())
 }
 
 #[test]
@@ -144,7 +175,7 @@ fn second_run_vs_salt() {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     };
-    prepare(&c);
+    prepare(&c, &parts());
     let first = parse_local(&c.call_output("salt-call", &["state.apply", "role"], false, None));
     assert_all_ok(&first);
     let (salt_t, salt_ret) = time_runs(&c, "salt-call", 3);
@@ -162,5 +193,10 @@ fn second_run_vs_salt() {
         "base-role second run ({} states): salt-call {salt_t:.2?}, rsalt-call {rsalt_t:.2?}: {ratio:.1}x faster",
         states(&rsalt_ret).len()
     );
-    assert!(ratio > 5.0, "rsalt second run only {ratio:.1}x faster than Salt");
+    // The target is 20x (met with the release build, see docs/performance.md);
+    // the debug build under a loaded CI machine is checked against a looser bound.
+    assert!(
+        ratio > 5.0,
+        "rsalt second run only {ratio:.1}x faster than Salt"
+    );
 }

@@ -144,6 +144,11 @@ impl Backend {
 
     /// The runlevel whose links decide "enabled" (Debian: `runlevel`, "2" when unknown).
     fn runlevel(ctx: &RunContext) -> String {
+        static CACHE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        CACHE.get_or_init(|| Self::read_runlevel(ctx)).clone()
+    }
+
+    fn read_runlevel(ctx: &RunContext) -> String {
         match run(ctx, &["runlevel"]) {
             Ok(o) if !o.stdout.contains("unknown") && o.retcode == 0 => o
                 .stdout
