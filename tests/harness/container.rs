@@ -40,6 +40,8 @@ use std::sync::OnceLock;
 
 /// The image module tests run in (Debian bookworm plus tools, `tests/images/debian`).
 pub const TEST_IMAGE: &str = "rsalt-test/debian:bookworm";
+/// Debian's dnf/rpm with a local rpm repository (`tests/images/debian-dnf`).
+pub const DNF_IMAGE: &str = "rsalt-test/debian-dnf:bookworm";
 /// The Salt 3007.8 oracle image (`cargo xtask images --salt`).
 pub const SALT_IMAGE: &str = "rsalt-test/debian-salt:bookworm";
 /// Where the state tree lives in the container.

@@ -5,6 +5,8 @@
 //!   `docker import` (recipe: `tests/images/debian-base/recipe`).
 //! - `rsalt-test/debian:bookworm`: `tests/images/debian/Dockerfile` on top of the base (the
 //!   tools every module test needs, a local file:// apt repository).
+//! - `rsalt-test/debian-dnf:bookworm`: Debian's dnf, rpm and createrepo-c with a local rpm
+//!   repository on top of the test image (`tests/images/debian-dnf`).
 //! - `rsalt-test/debian-salt:bookworm` (`--salt`): Salt 3007.8 from
 //!   `tests/conformance/oracle-requirements.txt` on top of the test image, for recording
 //!   fixtures (never needed by CI).
@@ -24,6 +26,8 @@ use std::time::Instant;
 pub const BASE_IMAGE: &str = "rsalt-test/debian-base:bookworm";
 /// The image module tests run in.
 pub const TEST_IMAGE: &str = "rsalt-test/debian:bookworm";
+/// Debian's dnf/rpm with a local rpm repository (the pkg dnf backend tests).
+pub const DNF_IMAGE: &str = "rsalt-test/debian-dnf:bookworm";
 /// The Salt oracle image.
 pub const SALT_IMAGE: &str = "rsalt-test/debian-salt:bookworm";
 const LABEL: &str = "rsalt.recipe";
@@ -277,6 +281,14 @@ pub fn build(root: &Path, args: &ImagesArgs) -> Result<()> {
         &[],
         &base,
         TEST_IMAGE,
+        args.force,
+    )?;
+    build_layer(
+        root,
+        &root.join("tests/images/debian-dnf"),
+        &[],
+        &test,
+        DNF_IMAGE,
         args.force,
     )?;
     if args.salt {

@@ -549,9 +549,14 @@ impl Backend {
                     argv.push("--refresh".into());
                 }
                 let mut install = Vec::new();
+                let mut upgrade = Vec::new();
                 let mut down = Vec::new();
                 for (name, ver) in targets {
                     match ver {
+                        // `dnf install` leaves an installed package alone: upgrade it.
+                        None if before.contains_key(name) && !opts.reinstall => {
+                            upgrade.push(name.clone())
+                        }
                         None => install.push(name.clone()),
                         Some(v) => {
                             let s = format!("{name}-{}", v.trim_start_matches('='));
@@ -562,7 +567,16 @@ impl Backend {
                         }
                     }
                 }
-                for (verb, pkgs) in [("install", install), ("downgrade", down)] {
+                let reinstall_verb = if opts.reinstall {
+                    "reinstall"
+                } else {
+                    "install"
+                };
+                for (verb, pkgs) in [
+                    (reinstall_verb, install),
+                    ("upgrade", upgrade),
+                    ("downgrade", down),
+                ] {
                     if pkgs.is_empty() {
                         continue;
                     }
@@ -764,9 +778,10 @@ pub struct InstallOpts {
     pub force_conf_new: bool,
 }
 
-/// The rpm query format (Salt's `salt.utils.pkg.rpm.QUERYFORMAT`).
+/// The rpm query format (Salt's `salt.utils.pkg.rpm.QUERYFORMAT` without `%{REPOID}`,
+/// which rpm 4.18 rejects as an unknown tag).
 pub const RPM_QUERYFORMAT: &str =
-    "%{NAME}_|-%{EPOCH}_|-%{VERSION}_|-%{RELEASE}_|-%{ARCH}_|-%{REPOID}_|-%{INSTALLTIME}\n";
+    "%{NAME}_|-%{EPOCH}_|-%{VERSION}_|-%{RELEASE}_|-%{ARCH}_|-%{INSTALLTIME}\n";
 
 fn add_pkg(
     m: &mut IndexMap<String, Vec<String>>,
@@ -1335,48 +1350,49 @@ mod tests {
         assert!(!m.contains_key("nosuch"));
     }
 
-    /// Recorded from Rocky Linux 9: `rpm -qa --nodigest --nosignature --queryformat
-    /// '%{NAME}_|-%{EPOCH}_|-%{VERSION}_|-%{RELEASE}_|-%{ARCH}_|-%{REPOID}_|-%{INSTALLTIME}\n'`.
+    /// `rsalt-extra` recorded from rpm 4.18 (Debian's, in rsalt-test/debian-dnf) with
+    /// [`RPM_QUERYFORMAT`]; the other lines are built in the same format to cover an
+    /// epoch, a foreign arch and gpg-pubkey.
     #[test]
     fn rpm_qa() {
-        let out = "nginx_|-2_|-1.20.1_|-14.el9_2.1_|-x86_64_|-(none)_|-1700000000\n\
-                   bash_|-(none)_|-5.1.8_|-6.el9_1_|-x86_64_|-(none)_|-1700000000\n\
-                   glibc_|-(none)_|-2.34_|-60.el9_|-i686_|-(none)_|-1700000000\n\
-                   tzdata_|-(none)_|-2023c_|-1.el9_|-noarch_|-(none)_|-1700000000\n\
-                   gpg-pubkey_|-(none)_|-350d275d_|-6279464b_|-(none)_|-(none)_|-1700000000\n";
+        let out = "rsalt-extra_|-(none)_|-1.0_|-1_|-noarch_|-1795965963\n\
+                   nginx_|-2_|-1.20.1_|-14.el9_2.1_|-x86_64_|-1700000000\n\
+                   glibc_|-(none)_|-2.34_|-60.el9_|-i686_|-1700000000\n\
+                   gpg-pubkey_|-(none)_|-350d275d_|-6279464b_|-(none)_|-1700000000\n";
         let db = parse_rpm_qa(out, "x86_64");
+        assert_eq!(db.installed["rsalt-extra"], vec!["1.0-1"]);
         assert_eq!(db.installed["nginx"], vec!["2:1.20.1-14.el9_2.1"]);
-        assert_eq!(db.installed["bash"], vec!["5.1.8-6.el9_1"]);
         assert!(db.installed.contains_key("glibc.i686"));
-        assert_eq!(db.installed["tzdata"], vec!["2023c-1.el9"]);
         assert!(!db.installed.contains_key("gpg-pubkey"));
     }
 
-    /// Recorded from `dnf -q list --available --showduplicates nginx python3-devel` on
-    /// Rocky Linux 9 (a long name wraps onto the next line).
+    /// Recorded from dnf 4.14 (`dnf -q list --available --showduplicates rsalt-hello
+    /// rsalt-extra` in rsalt-test/debian-dnf), plus a wrapped long name as dnf prints it.
     #[test]
     fn dnf_list() {
         let out = "Available Packages\n\
-nginx.x86_64                     1:1.20.1-14.el9_2.1                 appstream\n\
-nginx.x86_64                     1:1.20.1-16.el9_4.1                 appstream\n\
+rsalt-extra.noarch                          1.0-1                          rsalt\n\
+rsalt-hello.noarch                          1.0-1                          rsalt\n\
+rsalt-hello.noarch                          1.1-1                          rsalt\n\
 python3-very-long-package-name-devel.x86_64\n\
                                  3.9.18-3.el9                        appstream\n";
         let m = parse_dnf_list(out);
-        assert_eq!(
-            m["nginx"],
-            vec!["1:1.20.1-14.el9_2.1", "1:1.20.1-16.el9_4.1"]
-        );
+        assert_eq!(m["rsalt-hello"], vec!["1.0-1", "1.1-1"]);
+        assert_eq!(m["rsalt-extra"], vec!["1.0-1"]);
         assert_eq!(
             m["python3-very-long-package-name-devel"],
             vec!["3.9.18-3.el9"]
         );
     }
 
-    /// Recorded from `dnf -q versionlock list` (python3-dnf-plugin-versionlock).
+    /// Recorded from `dnf -q versionlock list` (dnf-plugins-core 4.3).
     #[test]
     fn versionlock() {
-        let out = "nginx-1:1.20.1-14.el9_2.1.*\ncurl-7.76.1-26.el9.*\n";
-        assert_eq!(parse_versionlock(out), vec!["nginx", "curl"]);
+        let out = "rsalt-hello-0:1.1-1.*\nrsalt-hello-0:1.0-1.*\ncurl-7.76.1-26.el9.*\n";
+        assert_eq!(
+            parse_versionlock(out),
+            vec!["rsalt-hello", "rsalt-hello", "curl"]
+        );
     }
 
     #[test]

@@ -39,3 +39,8 @@ baseurl=file:///opt/rsalt-rpms
 gpgcheck=0
 enabled=1
 REPO
+# dnf-plugins-core's "local" plugin mirrors installed rpms into a gpgcheck=1 repo of its
+# own, which then refuses our unsigned test packages: off.
+if [ -f /etc/dnf/plugins/local.conf ]; then
+  sed -i 's/^enabled *=.*/enabled=0/' /etc/dnf/plugins/local.conf
+fi
