@@ -55,8 +55,12 @@ fn rsalt_state_modules() -> Vec<String> {
         .collect()
 }
 
-/// The parts rsalt can run (printing a TODO for the others).
+/// The parts rsalt can run (printing a TODO for the others); `RSALT_BASE_ROLE_PARTS=all`
+/// takes every part (to record Salt's run of the whole role ahead of rsalt's modules).
 fn parts() -> Vec<&'static str> {
+    if std::env::var("RSALT_BASE_ROLE_PARTS").is_ok_and(|v| v == "all") {
+        return PARTS.iter().map(|(p, _)| *p).collect();
+    }
     let have = rsalt_state_modules();
     let mut parts = Vec::new();
     for (part, needs) in PARTS {
