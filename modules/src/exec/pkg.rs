@@ -290,6 +290,34 @@ impl Backend {
         }
     }
 
+    /// Like [`Backend::list`] restricted to `names` (one narrower query: `dpkg-query -W
+    /// NAME...`); packages dpkg never heard of are simply absent.
+    pub fn list_names(&self, ctx: &RunContext, names: &[String]) -> Result<PkgDb, CallError> {
+        match self {
+            Backend::Apt
+                if !names.is_empty() && names.iter().all(|n| !n.contains(['*', '?', '['])) =>
+            {
+                let osarch = ctx
+                    .grains
+                    .get("osarch")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let mut argv = vec![
+                    "dpkg-query",
+                    "--showformat",
+                    "${Status} ${Package} ${Version} ${Architecture}\n",
+                    "-W",
+                    "--",
+                ];
+                argv.extend(names.iter().map(String::as_str));
+                let out = run(ctx, &argv)?;
+                Ok(parse_dpkg_query(&out.stdout, &osarch))
+            }
+            _ => self.list(ctx),
+        }
+    }
+
     /// Candidate versions (`apt-cache policy` / `dnf list --available`): name → candidate
     /// ("" when none).
     pub fn candidates(
@@ -1134,7 +1162,7 @@ pub fn latest_versions(
     fromrepo: Option<&str>,
     show_installed: bool,
 ) -> Result<IndexMap<String, String>, CallError> {
-    let cur = b.list(ctx)?.current();
+    let cur = b.list_names(ctx, names)?.current();
     if refresh {
         b.refresh_db(ctx, false)?;
     }

@@ -138,7 +138,26 @@ impl Backend {
         }
         match self {
             Backend::Systemd => Self::ok(ctx, &["systemctl", "is-active", "--quiet", &unit(name)]),
-            _ => Self::ok(ctx, &["service", name, "status"]),
+            _ => {
+                // What `service NAME status` runs (the init script in a clean environment),
+                // without the wrapper's own shell (a third of the time of a status check).
+                let script = format!("/etc/init.d/{name}");
+                if !name.contains('/') && Path::new(&script).is_file() {
+                    Self::ok(
+                        ctx,
+                        &[
+                            "env",
+                            "-i",
+                            "LANG=C",
+                            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                            &script,
+                            "status",
+                        ],
+                    )
+                } else {
+                    Self::ok(ctx, &["service", name, "status"])
+                }
+            }
         }
     }
 

@@ -231,7 +231,7 @@ fn installed(call: &StateCall<'_>) -> StateReturn {
     };
     let mut desired: IndexMap<String, Option<String>> = desired_l.into_iter().collect();
     let names: Vec<String> = desired.keys().cloned().collect();
-    let cur = match b.list(call.ctx) {
+    let cur = match b.list_names(call.ctx, &names) {
         Ok(db) => db.current(),
         Err(e) => return fail(call, e.to_string()),
     };
@@ -423,7 +423,7 @@ fn installed(call: &StateCall<'_>) -> StateReturn {
         None => None,
     };
 
-    let new = match b.list(call.ctx) {
+    let new = match b.list_names(call.ctx, &names) {
         Ok(db) => db.current(),
         Err(e) => return fail(call, e.to_string()),
     };
@@ -617,7 +617,7 @@ fn latest(call: &StateCall<'_>) -> StateReturn {
     if refresh {
         clear_rtag(call);
     }
-    let cur = match b.list(call.ctx) {
+    let cur = match b.list_names(call.ctx, &desired) {
         Ok(db) => db.current(),
         Err(e) => return fail(call, e.to_string()),
     };
@@ -797,7 +797,8 @@ fn uninstall(call: &StateCall<'_>, purge: bool) -> StateReturn {
         Ok(d) => d,
         Err(r) => return *r,
     };
-    let db = match b.list(call.ctx) {
+    let pnames: Vec<String> = params.iter().map(|(p, _)| p.clone()).collect();
+    let db = match b.list_names(call.ctx, &pnames) {
         Ok(db) => db,
         Err(e) => return fail(call, e.to_string()),
     };
@@ -862,7 +863,7 @@ fn uninstall(call: &StateCall<'_>, purge: bool) -> StateReturn {
         Ok(c) => c,
         Err(e) => return pkg_err_return(call, &e, if purge { "purging" } else { "removing" }),
     };
-    let db2 = match b.list(call.ctx) {
+    let db2 = match b.list_names(call.ctx, &pnames) {
         Ok(db) => db,
         Err(e) => return fail(call, e.to_string()),
     };
