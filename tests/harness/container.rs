@@ -285,6 +285,12 @@ impl Container {
         cmd.args([image, "sleep", "infinity"]);
         let o = cmd.output().map_err(|e| format!("docker run: {e}"))?;
         if !o.status.success() {
+            // A container that was created but could not start stays behind otherwise.
+            let _ = Command::new("docker")
+                .args(["rm", "-f", &name])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
             return Err(format!(
                 "docker run {image}: {}",
                 String::from_utf8_lossy(&o.stderr).trim()
