@@ -12,6 +12,7 @@
 pub mod case;
 pub mod compare;
 pub mod fleet;
+pub mod container;
 pub mod pyjson;
 pub mod runner;
 pub mod sandbox;

@@ -9,11 +9,14 @@
 //! - `test` (alias `ci`): everything CI runs: fmt, clippy, tests + conformance, fuzz smoke.
 //! - `bench`: rsalt-call vs salt-call side by side (see docs/performance.md).
 //! - `fuzz [--seconds N]`: every fuzz target for N seconds.
+//! - `images [--salt] [--force]`: the local Docker images of the system tests
+//!   (`tests/images/`, reused while their recipe hash is unchanged).
 
 mod bench;
 mod bench_fleet;
 mod ci;
 mod demo;
+mod images;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -54,6 +57,8 @@ enum Task {
     /// An rsalt fleet and a Salt fleet side by side: ping, apply, memory, down minion,
     /// swarm scale (docs/performance.md)
     BenchFleet(bench_fleet::BenchFleetArgs),
+    /// Build (or reuse) the system-test Docker images (tests/images/)
+    Images(images::ImagesArgs),
     /// Fuzz smoke run: every fuzz target for N seconds
     Fuzz {
         /// Seconds per target
@@ -137,6 +142,7 @@ fn run(cli: Cli) -> Result<bool> {
         }),
         Task::Bench(args) => bench::run(args),
         Task::BenchFleet(args) => bench_fleet::run(args, &workspace_root()),
+        Task::Images(args) => images::build(&workspace_root(), &args).map(|()| true),
         Task::Fuzz { seconds } => ci::fuzz(&workspace_root(), seconds).map(|()| true),
     }
 }

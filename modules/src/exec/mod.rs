@@ -10,6 +10,9 @@ pub mod grains;
 pub mod ini;
 pub mod matcher;
 pub mod pillar;
+pub mod pkg;
+pub mod pkgver;
+pub mod service;
 pub mod slsutil;
 pub mod state;
 pub mod state_usage;
@@ -118,6 +121,8 @@ pub fn registry() -> ExecRegistry {
     state_usage::register(&mut r);
     file::register(&mut r);
     ini::register(&mut r);
+    pkg::register(&mut r);
+    service::register(&mut r);
     r
 }
 

@@ -6,6 +6,9 @@
 pub mod cmd;
 pub mod file;
 pub mod ini;
+pub mod pkg;
+pub mod pkgrepo;
+pub mod service;
 pub mod test;
 
 use crate::RunContext;
@@ -156,6 +159,9 @@ pub fn registry() -> Registry {
     r.add(Arc::new(cmd::Cmd));
     r.add(Arc::new(file::File));
     r.add(Arc::new(ini::Ini));
+    r.add(Arc::new(pkg::Pkg));
+    r.add(Arc::new(pkgrepo::Pkgrepo));
+    r.add(Arc::new(service::Service));
     r.add(Arc::new(test::Test));
     r
 }
