@@ -8,6 +8,7 @@ pub mod defaults;
 pub mod file;
 pub mod grains;
 pub mod ini;
+pub mod iptables;
 pub mod matcher;
 pub mod pillar;
 pub mod slsutil;
@@ -118,6 +119,7 @@ pub fn registry() -> ExecRegistry {
     state_usage::register(&mut r);
     file::register(&mut r);
     ini::register(&mut r);
+    iptables::register(&mut r);
     r
 }
 

@@ -6,6 +6,7 @@
 pub mod cmd;
 pub mod file;
 pub mod ini;
+pub mod iptables;
 pub mod test;
 
 use crate::RunContext;
@@ -156,6 +157,7 @@ pub fn registry() -> Registry {
     r.add(Arc::new(cmd::Cmd));
     r.add(Arc::new(file::File));
     r.add(Arc::new(ini::Ini));
+    r.add(Arc::new(iptables::Iptables));
     r.add(Arc::new(test::Test));
     r
 }
