@@ -16,6 +16,7 @@ pub mod state;
 pub mod state_usage;
 pub mod sys;
 pub mod test;
+pub mod user;
 
 pub use caller::{new_context, LocalCaller};
 
@@ -120,6 +121,7 @@ pub fn registry() -> ExecRegistry {
     file::register(&mut r);
     ini::register(&mut r);
     iptables::register(&mut r);
+    user::register(&mut r);
     r
 }
 

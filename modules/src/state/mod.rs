@@ -8,6 +8,7 @@ pub mod file;
 pub mod ini;
 pub mod iptables;
 pub mod test;
+pub mod user;
 
 use crate::RunContext;
 use rsalt_data::{Dict, Value};
@@ -159,5 +160,7 @@ pub fn registry() -> Registry {
     r.add(Arc::new(ini::Ini));
     r.add(Arc::new(iptables::Iptables));
     r.add(Arc::new(test::Test));
+    r.add(Arc::new(user::User));
+    r.add(Arc::new(user::Group));
     r
 }
