@@ -147,7 +147,7 @@ struct Want {
 
 /// Salt's `_changes`: the attributes that differ (ordered as Salt adds them), `None`
 /// when the user does not exist, `Err` with Salt's message for forbidden uid/gid changes.
-fn user_changes(name: &str, w: &Want, gid: Option<&str>) -> Result<Option<Dict>, String> {
+fn user_changes(name: &str, w: &Want, gid: Option<&str>) -> Result<Option<Dict>, Vec<String>> {
     let lusr = acct::user_info(name);
     if lusr.is_empty() {
         return Ok(None);
@@ -278,7 +278,7 @@ fn user_changes(name: &str, w: &Want, gid: Option<&str>) -> Result<Option<Dict>,
         ));
     }
     if !errors.is_empty() {
-        return Err(errors.join("\n"));
+        return Err(errors);
     }
     Ok(Some(change))
 }
@@ -351,7 +351,12 @@ fn user_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
     };
     let changes = match user_changes(&name, &want, changes_gid.as_deref()) {
         Ok(c) => c,
-        Err(e) => return Ok(ret.fail(format!("Encountered error checking for needed changes: {e}"))),
+        Err(e) => {
+            return Ok(ret.fail(format!(
+                "Encountered error checking for needed changes. Additional info follows:\n\n- {}",
+                e.join("\n- ")
+            )))
+        }
     };
     match changes {
         Some(ch) if !ch.is_empty() => update_user(call, &name, &want, ch, ret),
@@ -693,6 +698,27 @@ fn group_changes(
     Ok(Some(change))
 }
 
+/// [`group_changes`] with Salt's quirk for a non-numeric gid: the error dict itself
+/// (`{result: False, comment: 'Invalid gid'}`) is treated as the changes to make, so the
+/// state lists it, and fails with it under `Failed` after "applying" nothing.
+fn group_changes_or_quirk(
+    name: &str,
+    gid: Option<&Value>,
+    addusers: Option<&Vec<String>>,
+    delusers: Option<&Vec<String>>,
+    members: Option<&Vec<String>>,
+) -> Option<Dict> {
+    match group_changes(name, gid, addusers, delusers, members) {
+        Ok(c) => c,
+        Err(e) => {
+            let mut d = Dict::new();
+            d.insert("result", Value::Bool(false));
+            d.insert("comment", Value::from(e));
+            Some(d)
+        }
+    }
+}
+
 fn group_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
     let name = call.name.clone();
     let ctx = call.ctx;
@@ -716,10 +742,7 @@ fn group_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
             return Ok(ret);
         }
     }
-    let changes = match group_changes(&name, gid, addusers.as_ref(), delusers.as_ref(), members.as_ref()) {
-        Ok(c) => c,
-        Err(e) => return Ok(ret.fail(e)),
-    };
+    let changes = group_changes_or_quirk(&name, gid, addusers.as_ref(), delusers.as_ref(), members.as_ref());
     match changes {
         Some(ch) if !ch.is_empty() => {
             ret.comment = "The following group attributes are set to be changed:\n".into();
@@ -763,9 +786,7 @@ fn group_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
                     _ => {}
                 }
             }
-            let left = group_changes(&name, gid, addusers.as_ref(), delusers.as_ref(), members.as_ref())
-                .ok()
-                .flatten()
+            let left = group_changes_or_quirk(&name, gid, addusers.as_ref(), delusers.as_ref(), members.as_ref())
                 .unwrap_or_default();
             if left.is_empty() {
                 ret.changes
@@ -787,7 +808,8 @@ fn group_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
             let gid_num = match gid {
                 Some(v) => match acct::parse_id(v, "gid") {
                     Ok(g) => Some(g),
-                    Err(_) => return Ok(ret.fail("Invalid gid")),
+                    // Salt passes the value to groupadd, which refuses it.
+                    Err(_) => return Ok(ret.fail(format!("Failed to create new group {name}"))),
                 },
                 None => None,
             };
@@ -814,9 +836,7 @@ fn group_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
             }
             ret.comment = format!("New group {name} created");
             ret.changes = acct::group_info(&name);
-            let left = group_changes(&name, gid, addusers.as_ref(), delusers.as_ref(), members.as_ref())
-                .ok()
-                .flatten()
+            let left = group_changes_or_quirk(&name, gid, addusers.as_ref(), delusers.as_ref(), members.as_ref())
                 .unwrap_or_default();
             if !left.is_empty() {
                 ret.result = Some(false);
