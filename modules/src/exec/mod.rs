@@ -12,6 +12,7 @@ pub mod iptables;
 pub mod matcher;
 pub mod pillar;
 pub mod slsutil;
+pub mod ssh;
 pub mod state;
 pub mod state_usage;
 pub mod sys;
@@ -122,6 +123,7 @@ pub fn registry() -> ExecRegistry {
     ini::register(&mut r);
     iptables::register(&mut r);
     user::register(&mut r);
+    ssh::register(&mut r);
     r
 }
 

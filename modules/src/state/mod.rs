@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod file;
 pub mod ini;
 pub mod iptables;
+pub mod ssh;
 pub mod test;
 pub mod user;
 
@@ -159,6 +160,8 @@ pub fn registry() -> Registry {
     r.add(Arc::new(file::File));
     r.add(Arc::new(ini::Ini));
     r.add(Arc::new(iptables::Iptables));
+    r.add(Arc::new(ssh::SshAuth));
+    r.add(Arc::new(ssh::SshKnownHosts));
     r.add(Arc::new(test::Test));
     r.add(Arc::new(user::User));
     r.add(Arc::new(user::Group));
