@@ -10,6 +10,7 @@ pub mod grains;
 pub mod ini;
 pub mod iptables;
 pub mod matcher;
+pub mod nftables;
 pub mod pillar;
 pub mod slsutil;
 pub mod ssh;
@@ -124,6 +125,7 @@ pub fn registry() -> ExecRegistry {
     iptables::register(&mut r);
     user::register(&mut r);
     ssh::register(&mut r);
+    nftables::register(&mut r);
     r
 }
 

@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod file;
 pub mod ini;
 pub mod iptables;
+pub mod nftables;
 pub mod ssh;
 pub mod test;
 pub mod user;
@@ -160,6 +161,7 @@ pub fn registry() -> Registry {
     r.add(Arc::new(file::File));
     r.add(Arc::new(ini::Ini));
     r.add(Arc::new(iptables::Iptables));
+    r.add(Arc::new(nftables::Nftables));
     r.add(Arc::new(ssh::SshAuth));
     r.add(Arc::new(ssh::SshKnownHosts));
     r.add(Arc::new(test::Test));
