@@ -12,6 +12,8 @@ pub mod iptables;
 pub mod matcher;
 pub mod nftables;
 pub mod pillar;
+pub mod pkg;
+pub mod pkgver;
 pub mod slsutil;
 pub mod ssh;
 pub mod state;
@@ -122,10 +124,14 @@ pub fn registry() -> ExecRegistry {
     state_usage::register(&mut r);
     file::register(&mut r);
     ini::register(&mut r);
+<<<<<<< HEAD
     iptables::register(&mut r);
     user::register(&mut r);
     ssh::register(&mut r);
     nftables::register(&mut r);
+=======
+    pkg::register(&mut r);
+>>>>>>> i4-infra
     r
 }
 

@@ -9,6 +9,7 @@ pub mod ini;
 pub mod iptables;
 pub mod nftables;
 pub mod ssh;
+pub mod pkg;
 pub mod test;
 pub mod user;
 
@@ -164,6 +165,7 @@ pub fn registry() -> Registry {
     r.add(Arc::new(nftables::Nftables));
     r.add(Arc::new(ssh::SshAuth));
     r.add(Arc::new(ssh::SshKnownHosts));
+    r.add(Arc::new(pkg::Pkg));
     r.add(Arc::new(test::Test));
     r.add(Arc::new(user::User));
     r.add(Arc::new(user::Group));
