@@ -124,14 +124,11 @@ pub fn registry() -> ExecRegistry {
     state_usage::register(&mut r);
     file::register(&mut r);
     ini::register(&mut r);
-<<<<<<< HEAD
     iptables::register(&mut r);
     user::register(&mut r);
     ssh::register(&mut r);
     nftables::register(&mut r);
-=======
     pkg::register(&mut r);
->>>>>>> i4-infra
     r
 }
 
