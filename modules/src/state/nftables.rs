@@ -342,6 +342,10 @@ fn rule_state(call: &StateCall<'_>, a: &A, mut ret: StateReturn, op: Op) -> Resu
         };
         (false, c.comment)
     } else {
+        if op == Op::Insert {
+            // Salt reads kwargs["position"] here (KeyError without it).
+            a.need("position")?;
+        }
         let cmd = match (op, a.s("position").filter(|p| p != "0" && !p.is_empty())) {
             (Op::Insert, Some(p)) => {
                 format!("insert rule {} {table} {chain} position {p} {rule}", fam(a))
