@@ -6,6 +6,7 @@ pub mod cmd;
 pub mod config;
 pub mod defaults;
 pub mod file;
+pub mod firewalld;
 pub mod grains;
 pub mod ini;
 pub mod iptables;
@@ -128,6 +129,7 @@ pub fn registry() -> ExecRegistry {
     user::register(&mut r);
     ssh::register(&mut r);
     nftables::register(&mut r);
+    firewalld::register(&mut r);
     pkg::register(&mut r);
     r
 }

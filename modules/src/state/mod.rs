@@ -5,6 +5,7 @@
 
 pub mod cmd;
 pub mod file;
+pub mod firewalld;
 pub mod ini;
 pub mod iptables;
 pub mod nftables;
@@ -162,6 +163,7 @@ pub fn registry() -> Registry {
     r.add(Arc::new(file::File));
     r.add(Arc::new(ini::Ini));
     r.add(Arc::new(iptables::Iptables));
+    r.add(Arc::new(firewalld::Firewalld));
     r.add(Arc::new(nftables::Nftables));
     r.add(Arc::new(ssh::SshAuth));
     r.add(Arc::new(ssh::SshKnownHosts));
