@@ -15,6 +15,7 @@ pub mod nftables;
 pub mod pillar;
 pub mod pkg;
 pub mod pkgver;
+pub mod service;
 pub mod slsutil;
 pub mod ssh;
 pub mod state;
@@ -131,6 +132,7 @@ pub fn registry() -> ExecRegistry {
     nftables::register(&mut r);
     firewalld::register(&mut r);
     pkg::register(&mut r);
+    service::register(&mut r);
     r
 }
 

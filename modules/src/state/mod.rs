@@ -11,6 +11,7 @@ pub mod iptables;
 pub mod nftables;
 pub mod ssh;
 pub mod pkg;
+pub mod service;
 pub mod test;
 pub mod user;
 
@@ -168,6 +169,7 @@ pub fn registry() -> Registry {
     r.add(Arc::new(ssh::SshAuth));
     r.add(Arc::new(ssh::SshKnownHosts));
     r.add(Arc::new(pkg::Pkg));
+    r.add(Arc::new(service::Service));
     r.add(Arc::new(test::Test));
     r.add(Arc::new(user::User));
     r.add(Arc::new(user::Group));
