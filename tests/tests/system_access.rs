@@ -448,3 +448,106 @@ fn known_hosts_hashed_by_default() {
     assert_all_ok(&ret);
     assert_eq!(changed(&ret), 0, "{ret:#}");
 }
+
+fn sshd_pid(c: &Container) -> String {
+    c.sh_ok("cat /run/sshd.pid").trim().to_string()
+}
+
+/// Waits until sshd answers on `port` (ssh-keyscan), true when it did.
+fn sshd_listens(c: &Container, port: u16) -> bool {
+    c.sh(&format!(
+        "for i in $(seq 50); do ssh-keyscan -T 1 -p {port} 127.0.0.1 2>/dev/null | grep -q ssh- && exit 0; sleep 0.1; done; exit 1"
+    ))
+    .status
+    .success()
+}
+
+/// The sshd_config + reload pattern (tests/system/sshd): the config is validated with
+/// `sshd -t -f` before it is written, ssh is started and later reloaded (same pid, new
+/// port) on change, an invalid config is refused while sshd keeps serving, and a user
+/// whose key ssh_auth authorized logs in. Compared with Salt 3007.8
+/// (`fixtures/sshd/config_reload.json`).
+#[test]
+fn sshd_config_check_and_reload() {
+    let tree = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("system");
+    let opts = Opts {
+        state_tree: Some(tree),
+        ..Opts::default()
+    };
+    let Some(c) = Container::for_case("sshd", "config_reload", opts) else {
+        return;
+    };
+    let original = c.read_file("/etc/ssh/sshd_config");
+
+    let ret = c.apply("sshd", true, None);
+    for (k, s) in states(&ret) {
+        assert!(s["result"] != false, "{k}: {s:#}");
+    }
+    assert_eq!(c.read_file("/etc/ssh/sshd_config"), original);
+    assert!(!sshd_listens(&c, 2222));
+
+    let ret = c.apply("sshd", false, None);
+    assert_all_ok(&ret);
+    let s = state(&ret, "service", "ssh");
+    assert_eq!(s["changes"], json!({"ssh": true}), "{s:#}");
+    assert!(c
+        .read_file("/etc/ssh/sshd_config")
+        .unwrap_or_default()
+        .starts_with("# Managed by Salt (rsalt-test)"));
+    assert!(sshd_listens(&c, 2222), "sshd not listening on 2222");
+    assert!(c.sh_ok("sshd -T").contains("passwordauthentication no"));
+
+    let ret = c.apply("sshd", false, None);
+    assert_all_ok(&ret);
+    assert_eq!(changed(&ret), 0, "{ret:#}");
+
+    // A change is validated, written, and sshd reloaded in place (same master pid).
+    let pid = sshd_pid(&c);
+    let pillar = json!({"ssh_port": 2200});
+    let ret = c.apply("sshd", true, Some(&pillar));
+    assert_eq!(state(&ret, "file", "sshd_config")["result"], Value::Null);
+    assert_eq!(
+        state(&ret, "service", "ssh")["comment"],
+        "Service is set to be reloaded"
+    );
+    let ret = c.apply("sshd", false, Some(&pillar));
+    assert_all_ok(&ret);
+    let s = state(&ret, "service", "ssh");
+    assert_eq!(s["comment"], "Service reloaded");
+    assert_eq!(s["changes"], json!({"ssh": true}));
+    assert!(sshd_listens(&c, 2200), "reloaded sshd not on the new port");
+    assert_eq!(sshd_pid(&c), pid, "reload must not restart sshd");
+
+    // An invalid directive: check_cmd refuses it, the live file is untouched, the
+    // watching service fails its requisite and sshd keeps serving.
+    let bad = json!({"ssh_port": 2200, "sshd_extra": "NoSuchOption yes"});
+    let ret = c.apply("sshd", false, Some(&bad));
+    let f = state(&ret, "file", "sshd_config");
+    assert_eq!(f["result"], false);
+    let comment = f["comment"].as_str().unwrap_or_default();
+    assert!(comment.starts_with("check_cmd execution failed\n"), "{comment}");
+    assert!(comment.contains("NoSuchOption"), "{comment}");
+    assert_eq!(state(&ret, "service", "ssh")["result"], false);
+    assert!(!c
+        .read_file("/etc/ssh/sshd_config")
+        .unwrap_or_default()
+        .contains("NoSuchOption"));
+    assert!(sshd_listens(&c, 2200));
+
+    // Log in with a key authorized by ssh_auth (a fresh key: not compared with Salt).
+    c.sh_ok("rm -f /root/k && ssh-keygen -q -t ed25519 -N '' -C alice@test -f /root/k");
+    let key = c.sh_ok("cat /root/k.pub").trim().to_string();
+    let pillar = json!({"ssh_port": 2200, "alice_key": key});
+    let out = c.apply_output("sshd.access", false, Some(&pillar));
+    let ret = rsalt_tests::container::parse_local(&out);
+    assert_all_ok(&ret);
+    let who = c.sh_ok(
+        "ssh -i /root/k -p 2200 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes alice@127.0.0.1 id -un",
+    );
+    assert_eq!(who.trim(), "alice");
+    // Root login is refused by the managed config.
+    assert!(!c
+        .sh("ssh -i /root/k -p 2200 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes root@127.0.0.1 true")
+        .status
+        .success());
+}
