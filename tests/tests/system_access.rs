@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 const ALICE_KEY: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIFSvp/X3YfQr2/oY+BNP4CM+bPGR589vG8PZKPtiK4ro";
 const BOB_KEY: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIAPKhr1voncXojp899cx3ylvp6tVyRt/kwybOGOrTGZ5";
 const HOST_KEY: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIMsM6QTLiOdpfQYowhkRL/d2zR02zO8dyflme1nYkVO9";
-const HASH: &str = "$6$rsalt$0123456789abcdefghijABCDEFGHIJ0123456789abcdefghijABCDEFGHIJ0123456789abcdefghijABCD";
+const HASH: &str =
+    "$6$rsalt$0123456789abcdefghijABCDEFGHIJ0123456789abcdefghijABCDEFGHIJ0123456789abcdefghijABCD";
 
 /// test=True: no changes anywhere; results None/True, except the IDs in `fails` (states
 /// that depend on something an earlier state would create).
@@ -21,7 +22,10 @@ fn all_predicted(ret: &Value, fails: &[&str]) {
             s["result"] == Value::Null || s["result"] == true || fails.contains(&id),
             "{k}: {s:#}"
         );
-        assert!(s["changes"].as_object().is_some_and(|c| c.is_empty()), "{k}: {s:#}");
+        assert!(
+            s["changes"].as_object().is_some_and(|c| c.is_empty()),
+            "{k}: {s:#}"
+        );
     }
 }
 
@@ -114,7 +118,10 @@ fn users_and_groups() {
         state(&ret, "user", "deploy")["comment"],
         "The following group(s) are not present: devs,ops"
     );
-    assert_eq!(state(&ret, "group", "devs")["comment"], "Group devs set to be added");
+    assert_eq!(
+        state(&ret, "group", "devs")["comment"],
+        "Group devs set to be added"
+    );
     assert_eq!(c.read_file("/etc/passwd"), passwd);
 
     // deploy failed in test mode only because the groups did not exist yet: real run.
@@ -136,15 +143,27 @@ fn users_and_groups() {
         "deploy:x:1500:1500:Deploy User:/home/deploy:/bin/bash"
     );
     let devs = c.sh_ok("getent group devs");
-    let mut members: Vec<&str> = devs.trim().rsplit(':').next().unwrap_or_default().split(',').collect();
+    let mut members: Vec<&str> = devs
+        .trim()
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .collect();
     members.sort_unstable();
     assert_eq!(members, ["deploy", "svc"], "{devs}");
     assert!(devs.starts_with("devs:x:2000:"), "{devs}");
     assert!(c.sh_ok("test -d /home/deploy && echo yes").contains("yes"));
-    assert!(c.sh_ok("getent shadow deploy").starts_with(&format!("deploy:{HASH}:")));
+    assert!(c
+        .sh_ok("getent shadow deploy")
+        .starts_with(&format!("deploy:{HASH}:")));
     let svc = c.sh_ok("getent passwd svc");
     assert!(svc.trim().ends_with(":/usr/sbin/nologin"), "{svc}");
-    let svc_uid: u32 = svc.split(':').nth(2).and_then(|u| u.parse().ok()).unwrap_or(0);
+    let svc_uid: u32 = svc
+        .split(':')
+        .nth(2)
+        .and_then(|u| u.parse().ok())
+        .unwrap_or(0);
     assert!(svc_uid < 1000, "system user expected: {svc}");
 
     let ret = c.apply("acct", false, None);
@@ -181,7 +200,10 @@ fn users_and_groups() {
     let ret = c.apply("acct2", false, None);
     assert_all_ok(&ret);
     assert_eq!(changed(&ret), 0, "{ret:#}");
-    assert_eq!(state(&ret, "user", "svc")["comment"], "User svc is not present");
+    assert_eq!(
+        state(&ret, "user", "svc")["comment"],
+        "User svc is not present"
+    );
     assert_eq!(state(&ret, "group", "ops")["comment"], "Group not present");
 
     // Bad arguments.
@@ -301,7 +323,10 @@ fn ssh_keys_and_known_hosts() {
     let Some(c) = Container::for_case("ssh_auth", "keys_and_known_hosts", Opts::default()) else {
         return;
     };
-    c.write_file("/srv/salt/keys/bob.pub", format!("ssh-ed25519 {BOB_KEY} bob@desk\n"));
+    c.write_file(
+        "/srv/salt/keys/bob.pub",
+        format!("ssh-ed25519 {BOB_KEY} bob@desk\n"),
+    );
     c.write_sls("keys", &ssh_sls());
 
     let ret = c.apply("keys", true, None);
@@ -333,7 +358,12 @@ fn ssh_keys_and_known_hosts() {
     );
     assert_eq!(
         c.read_file("/home/alice/.ssh/authorized_keys").as_deref(),
-        Some(format!("no-pty ssh-ed25519 {ALICE_KEY} alice@laptop\nssh-ed25519 {BOB_KEY} bob@desk\n").as_str())
+        Some(
+            format!(
+                "no-pty ssh-ed25519 {ALICE_KEY} alice@laptop\nssh-ed25519 {BOB_KEY} bob@desk\n"
+            )
+            .as_str()
+        )
     );
     assert_eq!(
         c.sh_ok("stat -c '%U %a' /home/alice/.ssh /home/alice/.ssh/authorized_keys"),
@@ -525,7 +555,10 @@ fn sshd_config_check_and_reload() {
     let f = state(&ret, "file", "sshd_config");
     assert_eq!(f["result"], false);
     let comment = f["comment"].as_str().unwrap_or_default();
-    assert!(comment.starts_with("check_cmd execution failed\n"), "{comment}");
+    assert!(
+        comment.starts_with("check_cmd execution failed\n"),
+        "{comment}"
+    );
     assert!(comment.contains("NoSuchOption"), "{comment}");
     assert_eq!(state(&ret, "service", "ssh")["result"], false);
     assert!(!c

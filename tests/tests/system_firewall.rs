@@ -146,7 +146,10 @@ fn iptables_apply_idempotent_save_and_remove() {
         .any(|l| l == "-A INPUT -i lo -j ACCEPT"));
     // Saved the Debian way (iptables-persistent's files), loadable by iptables-restore.
     let v4 = c.read_file("/etc/iptables/rules.v4").unwrap_or_default();
-    assert!(v4.contains("*filter") && v4.contains("--dport 22 -j ACCEPT"), "{v4}");
+    assert!(
+        v4.contains("*filter") && v4.contains("--dport 22 -j ACCEPT"),
+        "{v4}"
+    );
     assert!(v4.contains(":FORWARD DROP"), "{v4}");
     let v6 = c.read_file("/etc/iptables/rules.v6").unwrap_or_default();
     assert!(v6.contains("-A INPUT -i lo -j ACCEPT"), "{v6}");
@@ -190,7 +193,13 @@ fn iptables_apply_idempotent_save_and_remove() {
     let ret = c.apply("fwbad", false, None);
     let s = state(&ret, "iptables", "no_chain");
     assert_eq!(s["result"], false);
-    assert!(s["comment"].as_str().unwrap_or_default().contains("KeyError: 'chain'"), "{s:#}");
+    assert!(
+        s["comment"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("KeyError: 'chain'"),
+        "{s:#}"
+    );
     let s = state(&ret, "iptables", "no_proto_multiport");
     assert_eq!(s["result"], false);
     assert!(s["comment"]
@@ -276,7 +285,11 @@ fn iptables_traffic_between_containers() {
     listen(&server, &[8080, 8081]);
     let ip = server.ip();
     assert_eq!(reach(&client, &ip, 8080), 0);
-    assert_eq!(reach(&client, &ip, 8081), 0, "8081 must be open before the state");
+    assert_eq!(
+        reach(&client, &ip, 8081),
+        0,
+        "8081 must be open before the state"
+    );
 
     server.write_sls("traffic", IPTABLES_TRAFFIC_SLS);
     let ret = server.apply("traffic", false, None);
@@ -398,8 +411,7 @@ fn nftables_apply_idempotent_traffic_and_remove() {
     // The first two steps (test=True, first apply) are compared with Salt 3007.8
     // (`fixtures/nftables/first_apply.json`); Salt stops there: its rule states are not
     // idempotent (they add the rule again on every run, see docs/state-modules.md).
-    let Some(server) = Container::for_case("nftables", "first_apply", net_admin(Some(&net)))
-    else {
+    let Some(server) = Container::for_case("nftables", "first_apply", net_admin(Some(&net))) else {
         return;
     };
     let Some(client) = Container::start_or_skip(
@@ -420,7 +432,10 @@ fn nftables_apply_idempotent_traffic_and_remove() {
     let tables_before = server.sh_ok("nft list tables");
     let ret = server.apply("nft", true, None);
     for (k, s) in states(&ret) {
-        assert!(s["changes"].as_object().is_some_and(|c| c.is_empty()), "{k}");
+        assert!(
+            s["changes"].as_object().is_some_and(|c| c.is_empty()),
+            "{k}"
+        );
     }
     assert_eq!(state(&ret, "nftables", "filter")["result"], Value::Null);
     assert_eq!(server.sh_ok("nft list tables"), tables_before);
@@ -594,7 +609,10 @@ fn firewalld_zone_service_and_traffic() {
     assert_all_ok(&ret);
     let s = state(&ret, "firewalld", "public");
     assert_eq!(s["comment"], "'public' was configured.");
-    assert_eq!(s["changes"]["ports"], serde_json::json!({"old": [], "new": ["8080/tcp"]}));
+    assert_eq!(
+        s["changes"]["ports"],
+        serde_json::json!({"old": [], "new": ["8080/tcp"]})
+    );
     assert_eq!(
         s["changes"]["services"],
         serde_json::json!({"old": ["dhcpv6-client", "ssh"], "new": ["ssh", "http"]})
@@ -615,9 +633,15 @@ fn firewalld_zone_service_and_traffic() {
     // Reloaded: the runtime configuration has it too, and traffic follows it. The source
     // binding sends 10.1.0.0/16 to public as well; the client comes from docker's subnet,
     // which falls into the default zone (public).
-    assert!(server.sh_ok("firewall-cmd --zone=public --list-ports").contains("8080/tcp"));
+    assert!(server
+        .sh_ok("firewall-cmd --zone=public --list-ports")
+        .contains("8080/tcp"));
     assert_eq!(reach(&client, &ip, 8080), 0, "allowed port must accept");
-    assert_ne!(reach(&client, &ip, 8081), 0, "port not in the zone must be refused");
+    assert_ne!(
+        reach(&client, &ip, 8081),
+        0,
+        "port not in the zone must be refused"
+    );
 
     let ret = server.apply("fwd", false, None);
     assert_all_ok(&ret);
@@ -627,12 +651,18 @@ fn firewalld_zone_service_and_traffic() {
     let ret = server.apply("fwdprune", false, None);
     assert_all_ok(&ret);
     let s = state(&ret, "firewalld", "public");
-    assert_eq!(s["changes"]["ports"], serde_json::json!({"old": ["8080/tcp"], "new": []}));
+    assert_eq!(
+        s["changes"]["ports"],
+        serde_json::json!({"old": ["8080/tcp"], "new": []})
+    );
     assert_eq!(
         s["changes"]["masquerade"],
         serde_json::json!({"old": true, "new": "Masquerading successfully disabled."})
     );
     let all = server.sh_ok(zone);
-    assert!(all.contains("masquerade: no") && !all.contains("8080/tcp"), "{all}");
+    assert!(
+        all.contains("masquerade: no") && !all.contains("8080/tcp"),
+        "{all}"
+    );
     assert_ne!(reach(&client, &ip, 8080), 0, "8080 closed after prune");
 }

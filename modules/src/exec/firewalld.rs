@@ -26,7 +26,11 @@ pub fn available() -> bool {
 pub fn fw(ctx: &RunContext, args: &str) -> Result<String, CallError> {
     let r = run(ctx, &format!("{} {args}", which("firewall-cmd")))?;
     if r.retcode != Some(0) {
-        let msg = if r.stderr.is_empty() { r.stdout } else { r.stderr };
+        let msg = if r.stderr.is_empty() {
+            r.stdout
+        } else {
+            r.stderr
+        };
         return Err(CallError::Failed(format!("firewall-cmd failed: {msg}")));
     }
     Ok(r.stdout)
@@ -48,24 +52,31 @@ pub fn get_services(ctx: &RunContext) -> Result<Vec<String>, CallError> {
 
 /// A whitespace-separated zone list (`--zone=Z --list-<what> --permanent`).
 pub fn zone_list(ctx: &RunContext, zone: &str, what: &str) -> Result<Vec<String>, CallError> {
-    Ok(words(&fw(ctx, &format!("--zone={zone} --list-{what} --permanent"))?))
+    Ok(words(&fw(
+        ctx,
+        &format!("--zone={zone} --list-{what} --permanent"),
+    )?))
 }
 
 /// Rich rules of a zone, one per line.
 pub fn rich_rules(ctx: &RunContext, zone: &str) -> Result<Vec<String>, CallError> {
-    Ok(fw(ctx, &format!("--zone={zone} --list-rich-rules --permanent"))?
-        .lines()
-        .map(str::to_string)
-        .collect())
+    Ok(
+        fw(ctx, &format!("--zone={zone} --list-rich-rules --permanent"))?
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// Whether masquerading is on (`--list-all` shows `masquerade: yes`), as
 /// `firewalld.get_masquerade`.
 pub fn get_masquerade(ctx: &RunContext, zone: &str) -> Result<bool, CallError> {
     let out = fw(ctx, &format!("--zone={zone} --list-all --permanent"))?;
-    Ok(!out
-        .lines()
-        .any(|l| l.trim().strip_prefix("masquerade:").is_some_and(|v| v.trim() == "no")))
+    Ok(!out.lines().any(|l| {
+        l.trim()
+            .strip_prefix("masquerade:")
+            .is_some_and(|v| v.trim() == "no")
+    }))
 }
 
 /// Ports or protocols of a service (`--service=S --get-ports|--get-protocols`).
@@ -100,12 +111,20 @@ fn x_list_ports(ctx: &RunContext, a: &Args) -> Result<Value, CallError> {
         required: 1,
         ..sig("list_ports", &["zone", "permanent"])
     })?;
-    Ok(list(zone_list(ctx, &b.str("zone").unwrap_or_default(), "ports")?))
+    Ok(list(zone_list(
+        ctx,
+        &b.str("zone").unwrap_or_default(),
+        "ports",
+    )?))
 }
 
 fn x_list_services(ctx: &RunContext, a: &Args) -> Result<Value, CallError> {
     let b = a.bind(&sig("list_services", &["zone", "permanent"]))?;
-    Ok(list(zone_list(ctx, &b.str("zone").unwrap_or_default(), "services")?))
+    Ok(list(zone_list(
+        ctx,
+        &b.str("zone").unwrap_or_default(),
+        "services",
+    )?))
 }
 
 fn x_default_zone(ctx: &RunContext, a: &Args) -> Result<Value, CallError> {

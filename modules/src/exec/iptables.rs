@@ -647,12 +647,7 @@ pub fn get_rules(ctx: &RunContext, family: &str) -> Result<Parsed, CallError> {
 
 /// The distribution's rules file for `family` (Salt's `_conf`), from the grains.
 pub fn conf_file(ctx: &RunContext, family: &str) -> Result<String, CallError> {
-    let g = |k: &str| {
-        ctx.grains
-            .get(k)
-            .map(Value::to_py_str)
-            .unwrap_or_default()
-    };
+    let g = |k: &str| ctx.grains.get(k).map(Value::to_py_str).unwrap_or_default();
     let v6 = family == "ipv6";
     let os_family = g("os_family");
     let os = g("os");
@@ -695,8 +690,8 @@ pub fn conf_file(ctx: &RunContext, family: &str) -> Result<String, CallError> {
         }
         _ => {
             return Err(CallError::Failed(format!(
-                "Saving iptables to file is not supported on {os}. Please file an issue with SaltStack"
-            )))
+            "Saving iptables to file is not supported on {os}. Please file an issue with SaltStack"
+        )))
         }
     };
     Ok(p.to_string())
@@ -1018,7 +1013,11 @@ fn x_get_policy(ctx: &RunContext, a: &Args) -> Result<Value, CallError> {
 }
 
 fn x_set_policy(ctx: &RunContext, a: &Args) -> Result<Value, CallError> {
-    let b = a.bind(&sig("set_policy", &["table", "chain", "policy", "family"], 0))?;
+    let b = a.bind(&sig(
+        "set_policy",
+        &["table", "chain", "policy", "family"],
+        0,
+    ))?;
     let Some(chain) = b.str("chain").filter(|c| !c.is_empty()) else {
         return Ok(Value::from("Error: Chain needs to be specified"));
     };
@@ -1158,7 +1157,10 @@ mod tests {
         };
         let s = build_rule(&spec, &dict_of(&[("jump", "ACCEPT".into())]));
         assert!(s.ends_with(" -t filter -A INPUT  --jump ACCEPT"), "{s}");
-        let spec = RuleSpec { chain: None, ..spec };
+        let spec = RuleSpec {
+            chain: None,
+            ..spec
+        };
         assert_eq!(
             build_rule(&spec, &Dict::new()),
             "Error: Chain needs to be specified"
@@ -1172,7 +1174,10 @@ mod tests {
         );
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].1[0].1, "DROP");
-        assert_eq!(p[0].1[0].2, vec!["-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT"]);
+        assert_eq!(
+            p[0].1[0].2,
+            vec!["-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT"]
+        );
         assert_eq!(p[0].1[2].0, "web");
         assert_eq!(p[0].1[2].2.len(), 1);
     }

@@ -109,7 +109,10 @@ pub fn build_rule(family: &str, kwargs: &Dict) -> Result<String, String> {
             .map(Value::to_py_str)
     };
     if kwargs.contains_key("saddr") || kwargs.contains_key("source") {
-        rule += &format!("{fam} saddr {} ", first("saddr", "source").unwrap_or_default());
+        rule += &format!(
+            "{fam} saddr {} ",
+            first("saddr", "source").unwrap_or_default()
+        );
     }
     if kwargs.contains_key("daddr") || kwargs.contains_key("destination") {
         rule += &format!(
@@ -205,14 +208,21 @@ pub fn check_table(ctx: &RunContext, table: &str, family: &str) -> Result<NftRet
 }
 
 /// `nftables.check_chain`.
-pub fn check_chain(ctx: &RunContext, table: &str, chain: &str, family: &str) -> Result<NftRet, CallError> {
+pub fn check_chain(
+    ctx: &RunContext,
+    table: &str,
+    chain: &str,
+    family: &str,
+) -> Result<NftRet, CallError> {
     if chain.is_empty() {
         return Ok(NftRet::no("Chain needs to be specified".into()));
     }
     let fam = nft_family(family).unwrap_or("ip");
     let (_, out) = nft(ctx, &format!("list table {fam} {table}"))?;
     Ok(if out.contains(&format!("chain {chain} {{")) {
-        NftRet::ok(format!("Chain {chain} in table {table} in family {family} exists"))
+        NftRet::ok(format!(
+            "Chain {chain} in table {table} in family {family} exists"
+        ))
     } else {
         NftRet::no(format!(
             "Chain {chain} in table {table} in family {family} does not exist"
@@ -221,7 +231,12 @@ pub fn check_chain(ctx: &RunContext, table: &str, chain: &str, family: &str) -> 
 }
 
 /// The rule lines of a chain (`nft -nnn --handle list chain`), as `(rule, handle)`.
-pub fn chain_rules(ctx: &RunContext, table: &str, chain: &str, family: &str) -> Result<Vec<(String, String)>, CallError> {
+pub fn chain_rules(
+    ctx: &RunContext,
+    table: &str,
+    chain: &str,
+    family: &str,
+) -> Result<Vec<(String, String)>, CallError> {
     let fam = nft_family(family).unwrap_or("ip");
     let (_, out) = nft(
         ctx,
@@ -265,7 +280,13 @@ pub fn canonical(ctx: &RunContext, rule: &str, family: &str) -> Option<String> {
 }
 
 /// The handle of `rule` in the chain (literal or canonical match).
-pub fn find_rule(ctx: &RunContext, table: &str, chain: &str, rule: &str, family: &str) -> Result<Option<String>, CallError> {
+pub fn find_rule(
+    ctx: &RunContext,
+    table: &str,
+    chain: &str,
+    rule: &str,
+    family: &str,
+) -> Result<Option<String>, CallError> {
     let rules = chain_rules(ctx, table, chain, family)?;
     if let Some((_, h)) = rules.iter().find(|(r, _)| r == rule) {
         return Ok(Some(h.clone()));
@@ -280,7 +301,13 @@ pub fn find_rule(ctx: &RunContext, table: &str, chain: &str, rule: &str, family:
 }
 
 /// `nftables.check`: whether the rule is in the chain.
-pub fn check(ctx: &RunContext, table: &str, chain: &str, rule: &str, family: &str) -> Result<NftRet, CallError> {
+pub fn check(
+    ctx: &RunContext,
+    table: &str,
+    chain: &str,
+    rule: &str,
+    family: &str,
+) -> Result<NftRet, CallError> {
     if chain.is_empty() {
         return Ok(NftRet::no("Chain needs to be specified".into()));
     }
@@ -313,7 +340,12 @@ pub fn nft_quiet(ctx: &RunContext, args: &str) -> Result<bool, CallError> {
 }
 
 /// The chain object of `nft -j list ruleset <fam>`.
-fn chain_json(ctx: &RunContext, table: &str, chain: &str, family: &str) -> Result<Option<serde_json::Value>, CallError> {
+fn chain_json(
+    ctx: &RunContext,
+    table: &str,
+    chain: &str,
+    family: &str,
+) -> Result<Option<serde_json::Value>, CallError> {
     let fam = nft_family(family).unwrap_or("ip");
     let (_, out) = nft(
         ctx,
@@ -322,25 +354,34 @@ fn chain_json(ctx: &RunContext, table: &str, chain: &str, family: &str) -> Resul
     let Ok(j) = serde_json::from_str::<serde_json::Value>(&out) else {
         return Ok(None);
     };
-    Ok(j.get("nftables")
-        .and_then(|v| v.as_array())
-        .and_then(|a| {
-            a.iter().find_map(|item| {
-                let c = item.get("chain")?;
-                (c.get("table")?.as_str()? == table && c.get("name")?.as_str()? == chain)
-                    .then(|| c.clone())
-            })
-        }))
+    Ok(j.get("nftables").and_then(|v| v.as_array()).and_then(|a| {
+        a.iter().find_map(|item| {
+            let c = item.get("chain")?;
+            (c.get("table")?.as_str()? == table && c.get("name")?.as_str()? == chain)
+                .then(|| c.clone())
+        })
+    }))
 }
 
 /// `nftables.get_policy` (the policy of a base chain, or None).
-pub fn get_policy(ctx: &RunContext, table: &str, chain: &str, family: &str) -> Result<Option<String>, CallError> {
+pub fn get_policy(
+    ctx: &RunContext,
+    table: &str,
+    chain: &str,
+    family: &str,
+) -> Result<Option<String>, CallError> {
     Ok(chain_json(ctx, table, chain, family)?
         .and_then(|c| c.get("policy").and_then(|p| p.as_str()).map(str::to_string)))
 }
 
 /// `nftables.set_policy`: re-declares the base chain with the policy.
-pub fn set_policy(ctx: &RunContext, table: &str, chain: &str, policy: &str, family: &str) -> Result<bool, CallError> {
+pub fn set_policy(
+    ctx: &RunContext,
+    table: &str,
+    chain: &str,
+    policy: &str,
+    family: &str,
+) -> Result<bool, CallError> {
     let fam = nft_family(family).unwrap_or("ip");
     let Some(c) = chain_json(ctx, table, chain, family)? else {
         return Ok(false);
@@ -365,7 +406,10 @@ pub fn save(ctx: &RunContext, filename: Option<&str>) -> Result<String, CallErro
     let mut path = filename.unwrap_or("/etc/nftables").to_string();
     let mut rules = String::from("#! nft -f\n");
     for fam in ["ip", "ip6", "inet", "arp", "bridge", "netdev"] {
-        let (_, out) = nft(ctx, &format!("--json --numeric --numeric --numeric list tables {fam}"))?;
+        let (_, out) = nft(
+            ctx,
+            &format!("--json --numeric --numeric --numeric list tables {fam}"),
+        )?;
         let tables: Vec<String> = serde_json::from_str::<serde_json::Value>(&out)
             .ok()
             .and_then(|j| j.get("nftables").and_then(|a| a.as_array()).cloned())
@@ -375,7 +419,10 @@ pub fn save(ctx: &RunContext, filename: Option<&str>) -> Result<String, CallErro
             .collect();
         let mut outs = Vec::new();
         for t in tables {
-            let r = run(ctx, &format!("nft --numeric --numeric --numeric list table {fam} {t}"))?;
+            let r = run(
+                ctx,
+                &format!("nft --numeric --numeric --numeric list table {fam} {t}"),
+            )?;
             outs.push(r.stdout);
         }
         if !outs.is_empty() {
@@ -387,9 +434,8 @@ pub fn save(ctx: &RunContext, filename: Option<&str>) -> Result<String, CallErro
     if std::path::Path::new(&path).is_dir() {
         path = format!("{path}/salt-all-in-one.nft");
     }
-    std::fs::write(&path, &rules).map_err(|e| {
-        CallError::Failed(format!("Problem writing to configuration file: {e}"))
-    })?;
+    std::fs::write(&path, &rules)
+        .map_err(|e| CallError::Failed(format!("Problem writing to configuration file: {e}")))?;
     Ok(rules)
 }
 
@@ -420,7 +466,11 @@ fn x_build_rule(_: &RunContext, a: &Args) -> Result<Value, CallError> {
         Ok(r) => {
             d.insert(
                 "comment",
-                Value::from(if r.is_empty() { "" } else { "Successfully built rule" }),
+                Value::from(if r.is_empty() {
+                    ""
+                } else {
+                    "Successfully built rule"
+                }),
             );
             d.insert("rule", Value::from(r));
             d.insert("result", Value::Bool(true));
@@ -487,19 +537,34 @@ mod tests {
     fn builds_rules_as_salt() {
         let r = |p: &[(&str, Value)]| build_rule("inet", &dict_of(p));
         assert_eq!(
-            r(&[("proto", "tcp".into()), ("dport", Value::Int(22)), ("jump", "accept".into())]),
+            r(&[
+                ("proto", "tcp".into()),
+                ("dport", Value::Int(22)),
+                ("jump", "accept".into())
+            ]),
             Ok("tcp dport { 22 } accept".into())
         );
         assert_eq!(
-            r(&[("proto", "tcp".into()), ("dports", "80,443".into()), ("jump", "accept".into())]),
+            r(&[
+                ("proto", "tcp".into()),
+                ("dports", "80,443".into()),
+                ("jump", "accept".into())
+            ]),
             Ok("tcp dport { 443, 80 } accept".into())
         );
         assert_eq!(
-            r(&[("connstate", "established,related".into()), ("jump", "accept".into())]),
+            r(&[
+                ("connstate", "established,related".into()),
+                ("jump", "accept".into())
+            ]),
             Ok("ct state { established,related } accept".into())
         );
         assert_eq!(
-            r(&[("source", "10.0.0.0/8".into()), ("if", "eth0".into()), ("jump", "drop".into())]),
+            r(&[
+                ("source", "10.0.0.0/8".into()),
+                ("if", "eth0".into()),
+                ("jump", "drop".into())
+            ]),
             Ok("meta iifname eth0 inet saddr 10.0.0.0/8 drop".into())
         );
         assert!(r(&[("dports", "80,x".into())]).is_err());

@@ -27,7 +27,7 @@ fn failed(s: impl Into<String>) -> CallError {
 /// Python's `base64.b64decode(s, validate=True)`: `None` for invalid input.
 pub fn b64decode(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| -> Option<u32> {
@@ -199,7 +199,10 @@ fn key_line_re() -> &'static Regex {
 }
 
 /// Salt's `_validate_keys`: the valid keys of a file, in order.
-pub fn validate_keys(text: &str, hash_type: Option<&str>) -> Result<Vec<(String, AuthKey)>, CallError> {
+pub fn validate_keys(
+    text: &str,
+    hash_type: Option<&str>,
+) -> Result<Vec<(String, AuthKey)>, CallError> {
     let re = key_line_re();
     let mut out: Vec<(String, AuthKey)> = Vec::new();
     for line in text.lines() {
@@ -209,7 +212,11 @@ pub fn validate_keys(text: &str, hash_type: Option<&str>) -> Result<Vec<(String,
         }
         let Some(c) = re.captures(line) else { continue };
         let opts = c.get(1).map_or("", |m| m.as_str());
-        let comps: Vec<&str> = c.get(2).map_or("", |m| m.as_str()).split_whitespace().collect();
+        let comps: Vec<&str> = c
+            .get(2)
+            .map_or("", |m| m.as_str())
+            .split_whitespace()
+            .collect();
         if comps.len() < 2 {
             continue;
         }
@@ -236,7 +243,11 @@ pub fn validate_keys(text: &str, hash_type: Option<&str>) -> Result<Vec<(String,
 }
 
 /// `ssh.auth_keys` for one user (empty when the file or user does not exist).
-pub fn auth_keys(user: &str, config: &str, hash_type: Option<&str>) -> Result<Vec<(String, AuthKey)>, CallError> {
+pub fn auth_keys(
+    user: &str,
+    config: &str,
+    hash_type: Option<&str>,
+) -> Result<Vec<(String, AuthKey)>, CallError> {
     let Ok(full) = config_file(user, config) else {
         return Ok(Vec::new());
     };
@@ -376,7 +387,12 @@ pub fn set_auth_key(
 }
 
 /// `ssh.rm_auth_key`: `Key removed`, `Key not present`, ...
-pub fn rm_auth_key(user: &str, key: &str, config: &str, hash_type: Option<&str>) -> Result<String, CallError> {
+pub fn rm_auth_key(
+    user: &str,
+    key: &str,
+    config: &str,
+    hash_type: Option<&str>,
+) -> Result<String, CallError> {
     let current = auth_keys(user, config, hash_type)?;
     if !current.iter().any(|(k, _)| k == key) {
         return Ok("Key not present".into());
@@ -401,7 +417,11 @@ pub fn rm_auth_key(user: &str, key: &str, config: &str, hash_type: Option<&str>)
             continue;
         }
         let Some(c) = re.captures(line) else { continue };
-        let comps: Vec<&str> = c.get(2).map_or("", |m| m.as_str()).split_whitespace().collect();
+        let comps: Vec<&str> = c
+            .get(2)
+            .map_or("", |m| m.as_str())
+            .split_whitespace()
+            .collect();
         if comps.len() >= 2 && comps[1] == key {
             continue;
         }
@@ -585,7 +605,8 @@ pub fn set_known_host(ctx: &RunContext, a: &KnownHost) -> Result<KnownHostResult
             "argument port can not be used in conjunction with argument hash_known_hosts".into(),
         ));
     }
-    let stored = match known_host_entries(ctx, user, &a.hostname, a.config.as_deref(), a.port, ht)? {
+    let stored = match known_host_entries(ctx, user, &a.hostname, a.config.as_deref(), a.port, ht)?
+    {
         Ok(s) => s,
         Err(e) => return Ok(KnownHostResult::Error(e)),
     };
@@ -594,18 +615,18 @@ pub fn set_known_host(ctx: &RunContext, a: &KnownHost) -> Result<KnownHostResult
         .filter(|h| a.enc.as_ref().is_none_or(|e| *e == h.enc))
         .map(|h| h.key.as_str())
         .collect();
-    let stored_fps: Vec<&str> = stored.iter().filter_map(|h| h.fingerprint.as_deref()).collect();
-    let mut update = false;
-    let mut check = false;
-    if stored.is_empty() {
-        update = true;
-    } else if a.fingerprint.as_ref().is_some_and(|f| !stored_fps.contains(&f.as_str())) {
-        update = true;
-    } else if a.key.as_ref().is_some_and(|k| !stored_keys.contains(&k.as_str())) {
-        update = true;
-    } else if a.key.is_none() && a.fingerprint.is_none() {
-        check = true;
-    }
+    let stored_fps: Vec<&str> = stored
+        .iter()
+        .filter_map(|h| h.fingerprint.as_deref())
+        .collect();
+    let update = stored.is_empty()
+        || a.fingerprint
+            .as_ref()
+            .is_some_and(|f| !stored_fps.contains(&f.as_str()))
+        || a.key
+            .as_ref()
+            .is_some_and(|k| !stored_keys.contains(&k.as_str()));
+    let check = !update && a.key.is_none() && a.fingerprint.is_none();
     if !update && !check {
         return Ok(KnownHostResult::Exists);
     }
@@ -642,7 +663,10 @@ pub fn set_known_host(ctx: &RunContext, a: &KnownHost) -> Result<KnownHostResult
                 ));
             }
             if let Some(f) = &a.fingerprint {
-                if !remote.iter().any(|h| h.fingerprint.as_deref() == Some(f.as_str())) {
+                if !remote
+                    .iter()
+                    .any(|h| h.fingerprint.as_deref() == Some(f.as_str()))
+                {
                     return Ok(KnownHostResult::Error("Remote host public keys found but none of their fingerprints match the one you have provided".into()));
                 }
             }
@@ -664,7 +688,9 @@ pub fn set_known_host(ctx: &RunContext, a: &KnownHost) -> Result<KnownHostResult
         Ok(f) => f,
         Err(e) => return Ok(KnownHostResult::Error(e)),
     };
-    let origmode = std::fs::metadata(&full).ok().map(|m| m.permissions().mode());
+    let origmode = std::fs::metadata(&full)
+        .ok()
+        .map(|m| m.permissions().mode());
     if origmode.is_some() {
         let r = run_argv(
             ctx,
@@ -681,8 +707,15 @@ pub fn set_known_host(ctx: &RunContext, a: &KnownHost) -> Result<KnownHostResult
         let mut remove = Vec::new();
         let mut i = 0;
         while i + 1 < lines.len() {
-            let no = lines[i].split_whitespace().last().and_then(|n| n.parse::<usize>().ok());
-            let enc = lines[i + 1].split_whitespace().rev().nth(1).unwrap_or_default();
+            let no = lines[i]
+                .split_whitespace()
+                .last()
+                .and_then(|n| n.parse::<usize>().ok());
+            let enc = lines[i + 1]
+                .split_whitespace()
+                .rev()
+                .nth(1)
+                .unwrap_or_default();
             if let Some(no) = no {
                 if a.enc.as_ref().is_none_or(|e| e == enc) {
                     remove.push(no);
@@ -692,7 +725,9 @@ pub fn set_known_host(ctx: &RunContext, a: &KnownHost) -> Result<KnownHostResult
         }
         if !remove.is_empty() {
             let text = std::fs::read_to_string(&full).map_err(|e| {
-                failed(format!("Couldn't remove old entry(ies) from known hosts file: '{e}'"))
+                failed(format!(
+                    "Couldn't remove old entry(ies) from known hosts file: '{e}'"
+                ))
             })?;
             let kept: String = text
                 .split_inclusive('\n')
@@ -701,7 +736,9 @@ pub fn set_known_host(ctx: &RunContext, a: &KnownHost) -> Result<KnownHostResult
                 .map(|(_, l)| l)
                 .collect();
             std::fs::write(&full, kept).map_err(|e| {
-                failed(format!("Couldn't remove old entry(ies) from known hosts file: '{e}'"))
+                failed(format!(
+                    "Couldn't remove old entry(ies) from known hosts file: '{e}'"
+                ))
             })?;
         }
     }
@@ -733,7 +770,10 @@ pub fn set_known_host(ctx: &RunContext, a: &KnownHost) -> Result<KnownHostResult
     chown_to_user(&full, user);
     chmod(&full, origmode.unwrap_or(0o600) & 0o7777);
     if a.key.is_some() && a.hash_known_hosts {
-        run_argv(ctx, vec!["ssh-keygen".into(), "-H".into(), "-f".into(), full.clone()])?;
+        run_argv(
+            ctx,
+            vec!["ssh-keygen".into(), "-H".into(), "-f".into(), full.clone()],
+        )?;
         chmod(&full, origmode.unwrap_or(0o600) & 0o7777);
         chown_to_user(&full, user);
     }
@@ -756,7 +796,13 @@ pub fn rm_known_host(
     }
     let r = run_argv(
         ctx,
-        vec!["ssh-keygen".into(), "-R".into(), host.into(), "-f".into(), full.clone()],
+        vec![
+            "ssh-keygen".into(),
+            "-R".into(),
+            host.into(),
+            "-f".into(),
+            full.clone(),
+        ],
     )?;
     chown_to_user(&full, user);
     let mut out = r.stdout;
@@ -788,9 +834,15 @@ fn str_list(v: Option<&Value>) -> Vec<String> {
 }
 
 fn x_auth_keys(_: &RunContext, a: &Args) -> Result<Value, CallError> {
-    let b = a.bind(&sig("auth_keys", &["user", "config", "fingerprint_hash_type"], 0))?;
+    let b = a.bind(&sig(
+        "auth_keys",
+        &["user", "config", "fingerprint_hash_type"],
+        0,
+    ))?;
     let user = b.str("user").unwrap_or_default();
-    let cfg = b.str("config").unwrap_or_else(|| ".ssh/authorized_keys".into());
+    let cfg = b
+        .str("config")
+        .unwrap_or_else(|| ".ssh/authorized_keys".into());
     let mut d = Dict::new();
     for (k, v) in auth_keys(&user, &cfg, b.str("fingerprint_hash_type").as_deref())? {
         let mut e = Dict::new();
@@ -809,7 +861,16 @@ fn x_auth_keys(_: &RunContext, a: &Args) -> Result<Value, CallError> {
 fn x_check_key(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let b = a.bind(&sig(
         "check_key",
-        &["user", "key", "enc", "comment", "options", "config", "cache_keys", "fingerprint_hash_type"],
+        &[
+            "user",
+            "key",
+            "enc",
+            "comment",
+            "options",
+            "config",
+            "cache_keys",
+            "fingerprint_hash_type",
+        ],
         5,
     ))?;
     Ok(Value::from(check_key(
@@ -818,7 +879,8 @@ fn x_check_key(_: &RunContext, a: &Args) -> Result<Value, CallError> {
         &b.str("enc").unwrap_or_default(),
         &b.str("comment").unwrap_or_default(),
         &str_list(b.get("options")),
-        &b.str("config").unwrap_or_else(|| ".ssh/authorized_keys".into()),
+        &b.str("config")
+            .unwrap_or_else(|| ".ssh/authorized_keys".into()),
         b.str("fingerprint_hash_type").as_deref(),
     )?))
 }
@@ -826,7 +888,16 @@ fn x_check_key(_: &RunContext, a: &Args) -> Result<Value, CallError> {
 fn x_set_auth_key(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     let b = a.bind(&sig(
         "set_auth_key",
-        &["user", "key", "enc", "comment", "options", "config", "cache_keys", "fingerprint_hash_type"],
+        &[
+            "user",
+            "key",
+            "enc",
+            "comment",
+            "options",
+            "config",
+            "cache_keys",
+            "fingerprint_hash_type",
+        ],
         2,
     ))?;
     Ok(Value::from(set_auth_key(
@@ -835,7 +906,8 @@ fn x_set_auth_key(_: &RunContext, a: &Args) -> Result<Value, CallError> {
         &b.str("enc").unwrap_or_else(|| "ssh-rsa".into()),
         &b.str("comment").unwrap_or_default(),
         &str_list(b.get("options")),
-        &b.str("config").unwrap_or_else(|| ".ssh/authorized_keys".into()),
+        &b.str("config")
+            .unwrap_or_else(|| ".ssh/authorized_keys".into()),
         b.str("fingerprint_hash_type").as_deref(),
     )?))
 }
@@ -849,7 +921,8 @@ fn x_rm_auth_key(_: &RunContext, a: &Args) -> Result<Value, CallError> {
     Ok(Value::from(rm_auth_key(
         &b.str("user").unwrap_or_default(),
         &b.str("key").unwrap_or_default(),
-        &b.str("config").unwrap_or_else(|| ".ssh/authorized_keys".into()),
+        &b.str("config")
+            .unwrap_or_else(|| ".ssh/authorized_keys".into()),
         b.str("fingerprint_hash_type").as_deref(),
     )?))
 }
@@ -883,7 +956,12 @@ mod tests {
         assert_eq!(refine_enc("e")?, "ecdsa-sha2-nistp256");
         assert!(refine_enc("foo").is_err());
         assert_eq!(
-            format_auth_line("AAAA", "ssh-rsa", "me@x", &["no-pty".into(), "from=\"10.0.0.1\"".into()]),
+            format_auth_line(
+                "AAAA",
+                "ssh-rsa",
+                "me@x",
+                &["no-pty".into(), "from=\"10.0.0.1\"".into()]
+            ),
             "no-pty,from=\"10.0.0.1\" ssh-rsa AAAA me@x\n"
         );
         let keys = validate_keys(

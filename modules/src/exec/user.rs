@@ -198,12 +198,7 @@ pub fn user_info(name: &str) -> Dict {
     d.insert("gid", Value::Int(p.gid));
     d.insert(
         "groups",
-        Value::List(
-            group_list(name)
-                .into_iter()
-                .map(Value::from)
-                .collect(),
-        ),
+        Value::List(group_list(name).into_iter().map(Value::from).collect()),
     );
     d.insert("home", Value::from(p.home));
     d.insert("name", Value::from(p.name));
@@ -268,7 +263,9 @@ pub fn run_argv(ctx: &RunContext, argv: Vec<String>) -> Result<RunResult, CallEr
 pub fn need(cmd: &str) -> Result<String, CallError> {
     let p = which(cmd);
     if p.is_empty() {
-        Err(CallError::Failed(format!("Command '{cmd}' cannot be found")))
+        Err(CallError::Failed(format!(
+            "Command '{cmd}' cannot be found"
+        )))
     } else {
         Ok(p)
     }
@@ -314,12 +311,7 @@ pub fn useradd_argv(useradd: &str, o: &AddUser, usergroups_enab: bool) -> Vec<St
         cmd.extend(["-g".into(), g.clone()]);
     } else if o.usergroup == Some(true) {
         cmd.push("-U".into());
-    } else if o
-        .groups
-        .as_ref()
-        .is_some_and(|g| g.iter().any(|x| *x == o.name))
-        && usergroups_enab
-    {
+    } else if o.groups.as_ref().is_some_and(|g| g.contains(&o.name)) && usergroups_enab {
         cmd.extend(["-g".into(), o.name.clone()]);
     }
     if o.usergroup == Some(false) {
@@ -345,12 +337,19 @@ pub fn useradd_argv(useradd: &str, o: &AddUser, usergroups_enab: bool) -> Vec<St
 fn usergroups_enab() -> bool {
     read("/etc/login.defs")
         .lines()
-        .find(|l| l.get(..15.min(l.len())).is_some_and(|p| p.contains("USERGROUPS_ENAB")))
+        .find(|l| {
+            l.get(..15.min(l.len()))
+                .is_some_and(|p| p.contains("USERGROUPS_ENAB"))
+        })
         .is_some_and(|l| l.contains("yes"))
 }
 
 /// `user.add`: creates the user, then sets supplementary groups and GECOS fields.
-pub fn user_add(ctx: &RunContext, o: &AddUser, gecos: &[(&str, String)]) -> Result<bool, CallError> {
+pub fn user_add(
+    ctx: &RunContext,
+    o: &AddUser,
+    gecos: &[(&str, String)],
+) -> Result<bool, CallError> {
     let argv = useradd_argv(&need("useradd")?, o, usergroups_enab());
     let r = run_argv(ctx, argv)?;
     if r.retcode != Some(0) {
@@ -370,7 +369,12 @@ pub fn user_add(ctx: &RunContext, o: &AddUser, gecos: &[(&str, String)]) -> Resu
 
 /// `user.delete` (`userdel [-r] [-f] name`); Debian's exit code 12 for a missing mail
 /// spool counts as success, as in Salt.
-pub fn user_delete(ctx: &RunContext, name: &str, remove: bool, force: bool) -> Result<bool, CallError> {
+pub fn user_delete(
+    ctx: &RunContext,
+    name: &str,
+    remove: bool,
+    force: bool,
+) -> Result<bool, CallError> {
     let mut cmd = vec![need("userdel")?];
     if remove {
         cmd.push("-r".into());
@@ -387,7 +391,13 @@ pub fn user_delete(ctx: &RunContext, name: &str, remove: bool, force: bool) -> R
 }
 
 /// `usermod <param> <value> name` when the value differs (`_chattrib`).
-pub fn chattrib(ctx: &RunContext, name: &str, key: &str, value: &Value, param: &str) -> Result<bool, CallError> {
+pub fn chattrib(
+    ctx: &RunContext,
+    name: &str,
+    key: &str,
+    value: &Value,
+    param: &str,
+) -> Result<bool, CallError> {
     let pre = user_info(name);
     if pre.is_empty() {
         return Err(CallError::Failed(format!("User '{name}' does not exist")));
@@ -397,7 +407,12 @@ pub fn chattrib(ctx: &RunContext, name: &str, key: &str, value: &Value, param: &
     }
     run_argv(
         ctx,
-        vec![need("usermod")?, param.into(), value.to_py_str(), name.into()],
+        vec![
+            need("usermod")?,
+            param.into(),
+            value.to_py_str(),
+            name.into(),
+        ],
     )?;
     Ok(user_info(name).get(key).is_some_and(|v| same(v, value)))
 }
@@ -416,7 +431,12 @@ fn same(a: &Value, b: &Value) -> bool {
 pub const GECOS: [&str; 5] = ["fullname", "roomnumber", "workphone", "homephone", "other"];
 
 /// `_update_gecos`: sets one GECOS field with `usermod -c`.
-pub fn update_gecos(ctx: &RunContext, name: &str, key: &str, value: &str) -> Result<bool, CallError> {
+pub fn update_gecos(
+    ctx: &RunContext,
+    name: &str,
+    key: &str,
+    value: &str,
+) -> Result<bool, CallError> {
     let pre = user_info(name);
     if pre.is_empty() {
         return Ok(false);
@@ -438,7 +458,12 @@ pub fn update_gecos(ctx: &RunContext, name: &str, key: &str, value: &str) -> Res
 }
 
 /// `user.chgroups`: `usermod [-a] -G g1,g2 name`.
-pub fn chgroups(ctx: &RunContext, name: &str, groups: &[String], append: bool) -> Result<bool, CallError> {
+pub fn chgroups(
+    ctx: &RunContext,
+    name: &str,
+    groups: &[String],
+    append: bool,
+) -> Result<bool, CallError> {
     let mut cur = group_list(name);
     cur.sort();
     let mut want: Vec<String> = groups.to_vec();
@@ -464,8 +489,8 @@ pub fn set_password(name: &str, hash: &str) -> Result<bool, CallError> {
         return Ok(false);
     }
     let path = "/etc/shadow";
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CallError::Failed(format!("{path}: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CallError::Failed(format!("{path}: {e}")))?;
     let days = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400);
@@ -494,7 +519,13 @@ pub fn set_password(name: &str, hash: &str) -> Result<bool, CallError> {
 }
 
 /// `chage <param> <value> name` when the value differs (`shadow.set_mindays` & co).
-pub fn chage(ctx: &RunContext, name: &str, key: &str, value: i64, param: &str) -> Result<bool, CallError> {
+pub fn chage(
+    ctx: &RunContext,
+    name: &str,
+    key: &str,
+    value: i64,
+    param: &str,
+) -> Result<bool, CallError> {
     let pre = shadow_info(name);
     if pre.get(key).and_then(Value::as_int) == Some(value) {
         return Ok(true);
@@ -507,7 +538,13 @@ pub fn chage(ctx: &RunContext, name: &str, key: &str, value: i64, param: &str) -
 }
 
 /// `group.add` (`groupadd [-g gid [-o]] [-r] name`).
-pub fn group_add(ctx: &RunContext, name: &str, gid: Option<i64>, system: bool, non_unique: bool) -> Result<bool, CallError> {
+pub fn group_add(
+    ctx: &RunContext,
+    name: &str,
+    gid: Option<i64>,
+    system: bool,
+    non_unique: bool,
+) -> Result<bool, CallError> {
     let mut cmd = vec![need("groupadd")?];
     if let Some(g) = gid.filter(|g| *g != 0) {
         cmd.push("-g".into());
@@ -529,7 +566,12 @@ pub fn group_delete(ctx: &RunContext, name: &str) -> Result<bool, CallError> {
 }
 
 /// `group.chgid` (`groupmod -g gid name`, `-og` when non-unique).
-pub fn group_chgid(ctx: &RunContext, name: &str, gid: i64, non_unique: bool) -> Result<bool, CallError> {
+pub fn group_chgid(
+    ctx: &RunContext,
+    name: &str,
+    gid: i64,
+    non_unique: bool,
+) -> Result<bool, CallError> {
     let pre = group_info(name);
     if pre.is_empty() {
         return Ok(false);
@@ -540,14 +582,22 @@ pub fn group_chgid(ctx: &RunContext, name: &str, gid: i64, non_unique: bool) -> 
     let param = if non_unique { "-og" } else { "-g" };
     run_argv(
         ctx,
-        vec![need("groupmod")?, param.into(), gid.to_string(), name.into()],
+        vec![
+            need("groupmod")?,
+            param.into(),
+            gid.to_string(),
+            name.into(),
+        ],
     )?;
     Ok(group_info(name).get("gid").and_then(Value::as_int) == Some(gid))
 }
 
 /// `group.adduser` (`gpasswd --add user group`).
 pub fn group_adduser(ctx: &RunContext, name: &str, user: &str) -> Result<bool, CallError> {
-    let r = run_argv(ctx, vec![need("gpasswd")?, "--add".into(), user.into(), name.into()])?;
+    let r = run_argv(
+        ctx,
+        vec![need("gpasswd")?, "--add".into(), user.into(), name.into()],
+    )?;
     Ok(r.retcode == Some(0))
 }
 
@@ -557,7 +607,10 @@ pub fn group_deluser(ctx: &RunContext, name: &str, user: &str) -> Result<bool, C
     if !is_member {
         return Ok(true);
     }
-    let r = run_argv(ctx, vec![need("gpasswd")?, "--del".into(), user.into(), name.into()])?;
+    let r = run_argv(
+        ctx,
+        vec![need("gpasswd")?, "--del".into(), user.into(), name.into()],
+    )?;
     Ok(r.retcode == Some(0))
 }
 
@@ -565,7 +618,12 @@ pub fn group_deluser(ctx: &RunContext, name: &str, user: &str) -> Result<bool, C
 pub fn group_members(ctx: &RunContext, name: &str, members: &str) -> Result<bool, CallError> {
     let r = run_argv(
         ctx,
-        vec![need("gpasswd")?, "--members".into(), members.into(), name.into()],
+        vec![
+            need("gpasswd")?,
+            "--members".into(),
+            members.into(),
+            name.into(),
+        ],
     )?;
     Ok(r.retcode == Some(0))
 }
@@ -596,7 +654,11 @@ fn x_list_groups(_: &RunContext, a: &Args) -> Result<Value, CallError> {
 }
 
 fn x_user_delete(ctx: &RunContext, a: &Args) -> Result<Value, CallError> {
-    let b = a.bind(&sig("delete", &["name", "remove", "force", "root", "local"], 1))?;
+    let b = a.bind(&sig(
+        "delete",
+        &["name", "remove", "force", "root", "local"],
+        1,
+    ))?;
     Ok(Value::Bool(user_delete(
         ctx,
         &b.str("name").unwrap_or_default(),
@@ -631,7 +693,10 @@ fn x_group_add(ctx: &RunContext, a: &Args) -> Result<Value, CallError> {
 
 fn x_group_delete(ctx: &RunContext, a: &Args) -> Result<Value, CallError> {
     let b = a.bind(&sig("delete", &["name", "root", "local"], 1))?;
-    Ok(Value::Bool(group_delete(ctx, &b.str("name").unwrap_or_default())?))
+    Ok(Value::Bool(group_delete(
+        ctx,
+        &b.str("name").unwrap_or_default(),
+    )?))
 }
 
 fn x_group_adduser(ctx: &RunContext, a: &Args) -> Result<Value, CallError> {
@@ -687,7 +752,9 @@ mod tests {
 
     #[test]
     fn parses_account_files() {
-        let p = parse_passwd("root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000:Bob B,1,2:/home/bob:/bin/sh\n");
+        let p = parse_passwd(
+            "root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000:Bob B,1,2:/home/bob:/bin/sh\n",
+        );
         assert_eq!(p.len(), 2);
         assert_eq!(p[1].gecos, "Bob B,1,2");
         let g = parse_group("sudo:x:27:bob,alice\nbob:x:1000:\n");
@@ -712,7 +779,18 @@ mod tests {
         };
         assert_eq!(
             useradd_argv("/usr/sbin/useradd", &o, true),
-            vec!["/usr/sbin/useradd", "-s", "/bin/bash", "-u", "1500", "-m", "-d", "/srv/deploy", "-r", "deploy"]
+            vec![
+                "/usr/sbin/useradd",
+                "-s",
+                "/bin/bash",
+                "-u",
+                "1500",
+                "-m",
+                "-d",
+                "/srv/deploy",
+                "-r",
+                "deploy"
+            ]
         );
         let o = AddUser {
             name: "x".into(),

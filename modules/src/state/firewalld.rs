@@ -73,7 +73,8 @@ fn nested(v: &Value, indent: usize, out: &mut String) {
             if indent > 0 {
                 out.push_str(&format!("{pad}----------\n"));
             }
-            let mut keys: Vec<(String, &Value)> = d.iter().map(|(k, v)| (k.to_string(), v)).collect();
+            let mut keys: Vec<(String, &Value)> =
+                d.iter().map(|(k, v)| (k.to_string(), v)).collect();
             keys.sort_by(|a, b| a.0.cmp(&b.0));
             for (k, v) in keys {
                 out.push_str(&format!("{pad}{k}:\n"));
@@ -238,7 +239,10 @@ fn present_inner(call: &StateCall<'_>, zone: &str, changes: &mut Dict) -> Result
         list_attr(call, zone, a, &current, changes)?;
     }
     if flag(call, "default") {
-        let def = fw(ctx, "--get-default-zone").map_err(err)?.trim().to_string();
+        let def = fw(ctx, "--get-default-zone")
+            .map_err(err)?
+            .trim()
+            .to_string();
         if def != zone {
             if !test {
                 fw(ctx, &format!("--set-default-zone={zone}")).map_err(err)?;
@@ -259,15 +263,25 @@ fn present_inner(call: &StateCall<'_>, zone: &str, changes: &mut Dict) -> Result
             }
             changes.insert(
                 "masquerade",
-                old_new(Value::Bool(false), Value::from("Masquerading successfully set.")),
+                old_new(
+                    Value::Bool(false),
+                    Value::from("Masquerading successfully set."),
+                ),
             );
         } else if !want && masq_now {
             if !test {
-                fw(ctx, &format!("--zone={zone} --remove-masquerade --permanent")).map_err(err)?;
+                fw(
+                    ctx,
+                    &format!("--zone={zone} --remove-masquerade --permanent"),
+                )
+                .map_err(err)?;
             }
             changes.insert(
                 "masquerade",
-                old_new(Value::Bool(true), Value::from("Masquerading successfully disabled.")),
+                old_new(
+                    Value::Bool(true),
+                    Value::from("Masquerading successfully disabled."),
+                ),
             );
         }
     }
@@ -298,7 +312,10 @@ fn list_attr(
         }
     }
     let removed: Vec<String> = if prune {
-        cur.iter().filter(|c| !wanted.contains(c)).cloned().collect()
+        cur.iter()
+            .filter(|c| !wanted.contains(c))
+            .cloned()
+            .collect()
     } else {
         Vec::new()
     };
@@ -311,11 +328,18 @@ fn list_attr(
     };
     if !call.test {
         for v in &added {
-            fw(call.ctx, &format!("--zone={zone} --{}={} --permanent", a.add, q(v))).map_err(err)?;
+            fw(
+                call.ctx,
+                &format!("--zone={zone} --{}={} --permanent", a.add, q(v)),
+            )
+            .map_err(err)?;
         }
         for v in &removed {
-            fw(call.ctx, &format!("--zone={zone} --{}={} --permanent", a.remove, q(v)))
-                .map_err(err)?;
+            fw(
+                call.ctx,
+                &format!("--zone={zone} --{}={} --permanent", a.remove, q(v)),
+            )
+            .map_err(err)?;
         }
     }
     if !added.is_empty() || !removed.is_empty() {

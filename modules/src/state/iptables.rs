@@ -159,7 +159,11 @@ fn rule_state(
             table: a.table.clone(),
             chain: Some(chain.clone()),
             command: Some(letter.into()),
-            position: if op == Op::Append { String::new() } else { position.clone() },
+            position: if op == Op::Append {
+                String::new()
+            } else {
+                position.clone()
+            },
             full: true,
             family: fam.clone(),
         },
@@ -174,7 +178,8 @@ fn rule_state(
             return Ok(ret);
         }
         if call.test {
-            ret.comment = format!("iptables rule for {name} needs to be deleted for {fam} ({command})");
+            ret.comment =
+                format!("iptables rule for {name} needs to be deleted for {fam} ({command})");
             return Ok(ret);
         }
         let what = if a.get("position").is_some() {
@@ -182,12 +187,8 @@ fn rule_state(
         } else {
             rule
         };
-        let out = ipt::ipt(
-            call.ctx,
-            fam,
-            &format!("-t {} -D {chain} {what}", a.table),
-        )
-        .map_err(err_s)?;
+        let out =
+            ipt::ipt(call.ctx, fam, &format!("-t {} -D {chain} {what}", a.table)).map_err(err_s)?;
         if out.is_empty() {
             ret.changes.insert("locale", Value::from(name.as_str()));
             ret.result = Some(true);
@@ -232,9 +233,9 @@ fn rule_state(
     let ok = match op {
         Op::Append => ipt::append(call.ctx, &a.table, &chain, &rule, fam).map_err(err_s)?,
         _ => {
-            let pos = a
-                .get("position")
-                .ok_or_else(|| "An exception occurred in this state: KeyError: 'position'".to_string())?;
+            let pos = a.get("position").ok_or_else(|| {
+                "An exception occurred in this state: KeyError: 'position'".to_string()
+            })?;
             let pos = ipt::parse_position(pos).map_err(err_s)?;
             ipt::insert(call.ctx, &a.table, &chain, pos, &rule, fam)
                 .map_err(err_s)?
@@ -252,7 +253,9 @@ fn rule_state(
     } else {
         ret.result = Some(false);
         ret.comment = if op == Op::Append {
-            format!("Failed to set iptables rule for {name}.\nAttempted rule was {command} for {fam}")
+            format!(
+                "Failed to set iptables rule for {name}.\nAttempted rule was {command} for {fam}"
+            )
         } else {
             format!("Failed to set iptables rule for {name}.\nAttempted rule was {command}")
         };
@@ -374,16 +377,13 @@ fn set_policy(
     Ok(ret)
 }
 
-fn flush(
-    call: &StateCall<'_>,
-    a: &StateArgs,
-    mut ret: StateReturn,
-) -> Result<StateReturn, String> {
+fn flush(call: &StateCall<'_>, a: &StateArgs, mut ret: StateReturn) -> Result<StateReturn, String> {
     let (name, table, fam) = (&call.name, &a.table, &a.family);
     let chain = a.get("chain").map(Value::to_py_str).unwrap_or_default();
     if call.test {
-        ret.comment =
-            format!("iptables rules in {name} table {table} chain {fam} family needs to be flushed");
+        ret.comment = format!(
+            "iptables rules in {name} table {table} chain {fam} family needs to be flushed"
+        );
         return Ok(ret);
     }
     let out = ipt::ipt(call.ctx, fam, &format!("-t {table} -F {chain}")).map_err(err_s)?;

@@ -9,9 +9,9 @@ pub mod firewalld;
 pub mod ini;
 pub mod iptables;
 pub mod nftables;
-pub mod ssh;
 pub mod pkg;
 pub mod service;
+pub mod ssh;
 pub mod test;
 pub mod user;
 

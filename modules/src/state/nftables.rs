@@ -116,7 +116,11 @@ fn fam(a: &A) -> &'static str {
     nft_family(&a.family).unwrap_or("ip")
 }
 
-fn table_present(call: &StateCall<'_>, a: &A, mut ret: StateReturn) -> Result<StateReturn, CallError> {
+fn table_present(
+    call: &StateCall<'_>,
+    a: &A,
+    mut ret: StateReturn,
+) -> Result<StateReturn, CallError> {
     let (name, family) = (&call.name, &a.family);
     if nft::check_table(call.ctx, name, family)?.result {
         ret.result = Some(true);
@@ -137,7 +141,11 @@ fn table_present(call: &StateCall<'_>, a: &A, mut ret: StateReturn) -> Result<St
     Ok(ret)
 }
 
-fn table_absent(call: &StateCall<'_>, a: &A, mut ret: StateReturn) -> Result<StateReturn, CallError> {
+fn table_absent(
+    call: &StateCall<'_>,
+    a: &A,
+    mut ret: StateReturn,
+) -> Result<StateReturn, CallError> {
     let (name, family) = (&call.name, &a.family);
     if !nft::check_table(call.ctx, name, family)?.result {
         ret.result = Some(true);
@@ -153,12 +161,18 @@ fn table_absent(call: &StateCall<'_>, a: &A, mut ret: StateReturn) -> Result<Sta
         ret.result = Some(true);
         ret.comment = format!("nftables table {name} successfully deleted from family {family}");
     } else {
-        ret = ret.fail(format!("Failed to delete table {name} from family {family}"));
+        ret = ret.fail(format!(
+            "Failed to delete table {name} from family {family}"
+        ));
     }
     Ok(ret)
 }
 
-fn chain_present(call: &StateCall<'_>, a: &A, mut ret: StateReturn) -> Result<StateReturn, CallError> {
+fn chain_present(
+    call: &StateCall<'_>,
+    a: &A,
+    mut ret: StateReturn,
+) -> Result<StateReturn, CallError> {
     let (name, family, table) = (&call.name, &a.family, a.table());
     if nft::check_chain(call.ctx, &table, name, family)?.result {
         ret.result = Some(true);
@@ -186,7 +200,12 @@ fn chain_present(call: &StateCall<'_>, a: &A, mut ret: StateReturn) -> Result<St
 }
 
 /// Salt's `nftables.new_chain`.
-fn new_chain(call: &StateCall<'_>, a: &A, table: &str, chain: &str) -> Result<nft::NftRet, CallError> {
+fn new_chain(
+    call: &StateCall<'_>,
+    a: &A,
+    table: &str,
+    chain: &str,
+) -> Result<nft::NftRet, CallError> {
     let family = &a.family;
     let t = nft::check_table(call.ctx, table, family)?;
     if !t.result {
@@ -215,22 +234,30 @@ fn new_chain(call: &StateCall<'_>, a: &A, table: &str, chain: &str) -> Result<nf
     } else {
         nft::NftRet {
             result: false,
-            comment: format!("Chain {chain} in table {table} in family {family} could not be created"),
+            comment: format!(
+                "Chain {chain} in table {table} in family {family} could not be created"
+            ),
         }
     })
 }
 
-fn chain_absent(call: &StateCall<'_>, a: &A, mut ret: StateReturn) -> Result<StateReturn, CallError> {
+fn chain_absent(
+    call: &StateCall<'_>,
+    a: &A,
+    mut ret: StateReturn,
+) -> Result<StateReturn, CallError> {
     let (name, family, table) = (&call.name, &a.family, a.table());
     let exists = nft::check_table(call.ctx, &table, family)?.result
         && nft::check_chain(call.ctx, &table, name, family)?.result;
     if !exists {
         ret.result = Some(true);
-        ret.comment = format!("nftables {name} chain is already absent in {table} table for {family}");
+        ret.comment =
+            format!("nftables {name} chain is already absent in {table} table for {family}");
         return Ok(ret);
     }
     if call.test {
-        ret.comment = format!("nftables {name} chain in {table} table needs to be removed {family}");
+        ret.comment =
+            format!("nftables {name} chain in {table} table needs to be removed {family}");
         return Ok(ret);
     }
     if !nft::nft_quiet(call.ctx, &format!("flush chain {} {table} {name}", fam(a)))? {
@@ -258,7 +285,12 @@ enum Op {
     Delete,
 }
 
-fn rule_state(call: &StateCall<'_>, a: &A, mut ret: StateReturn, op: Op) -> Result<StateReturn, CallError> {
+fn rule_state(
+    call: &StateCall<'_>,
+    a: &A,
+    mut ret: StateReturn,
+    op: Op,
+) -> Result<StateReturn, CallError> {
     let (name, family) = (&call.name, &a.family);
     let mut kw = a.kwargs.clone();
     if kw.contains_key("target") {
@@ -281,11 +313,13 @@ fn rule_state(call: &StateCall<'_>, a: &A, mut ret: StateReturn, op: Op) -> Resu
     if op == Op::Delete {
         if !check.result {
             ret.result = Some(true);
-            ret.comment = format!("nftables rule for {name} already absent for {family} ({command})");
+            ret.comment =
+                format!("nftables rule for {name} already absent for {family} ({command})");
             return Ok(ret);
         }
         if call.test {
-            ret.comment = format!("nftables rule for {name} needs to be deleted for {family} ({command})");
+            ret.comment =
+                format!("nftables rule for {name} needs to be deleted for {family} ({command})");
             return Ok(ret);
         }
         let handle = match a.s("position") {
@@ -305,7 +339,8 @@ fn rule_state(call: &StateCall<'_>, a: &A, mut ret: StateReturn, op: Op) -> Resu
             ret.comment = format!("Delete nftables rule for {name} {command}");
             if save {
                 nft::save(call.ctx, None)?;
-                ret.comment = format!("Deleted and Saved nftables rule for {name} for {command}{family}");
+                ret.comment =
+                    format!("Deleted and Saved nftables rule for {name} for {command}{family}");
             }
         } else {
             ret = ret.fail(format!(
@@ -356,7 +391,9 @@ fn rule_state(call: &StateCall<'_>, a: &A, mut ret: StateReturn, op: Op) -> Resu
         let ok = nft::nft_quiet(call.ctx, &cmd)?;
         (
             ok,
-            format!("Failed to add rule \"{rule}\" chain {chain} in table {table} in family {family}."),
+            format!(
+                "Failed to add rule \"{rule}\" chain {chain} in table {table} in family {family}."
+            ),
         )
     };
     if ok {
@@ -365,7 +402,8 @@ fn rule_state(call: &StateCall<'_>, a: &A, mut ret: StateReturn, op: Op) -> Resu
         ret.comment = format!("Set nftables rule for {name} to: {command} for {family}");
         if save {
             nft::save(call.ctx, None)?;
-            ret.comment = format!("Set and Saved nftables rule for {name} to: {command} for {family}");
+            ret.comment =
+                format!("Set and Saved nftables rule for {name} to: {command} for {family}");
         }
     } else {
         ret = ret.fail(if op == Op::Append {
@@ -402,7 +440,8 @@ fn set_policy(call: &StateCall<'_>, a: &A, mut ret: StateReturn) -> Result<State
         ret.comment = format!("Set default policy for {chain} to {policy} family {family}");
         if a.kwargs.get("save").is_some_and(Value::truthy) {
             nft::save(call.ctx, a.s("save_filename").as_deref())?;
-            ret.comment = format!("Set and saved default policy for {chain} to {policy} family {family}");
+            ret.comment =
+                format!("Set and saved default policy for {chain} to {policy} family {family}");
         }
     } else {
         ret = ret.fail("Failed to set nftables default policy");
@@ -444,7 +483,8 @@ fn flush(call: &StateCall<'_>, a: &A, mut ret: StateReturn) -> Result<StateRetur
     if flushed || ignore && (!t.result || !chain_ok) {
         ret.changes.insert("locale", Value::from(name.as_str()));
         ret.result = Some(true);
-        ret.comment = format!("Flush nftables rules in {table} table {chain} chain {family} family");
+        ret.comment =
+            format!("Flush nftables rules in {table} table {chain} chain {family} family");
     } else {
         ret = ret.fail("Failed to flush nftables rules");
     }

@@ -56,8 +56,9 @@ impl StateModule for SshKnownHosts {
             "present" => known_present(call),
             "absent" => known_absent(call),
             other => {
-                return StateReturn::new(call.name.clone())
-                    .fail(format!("State 'ssh_known_hosts.{other}' was not found in SLS"))
+                return StateReturn::new(call.name.clone()).fail(format!(
+                    "State 'ssh_known_hosts.{other}' was not found in SLS"
+                ))
             }
         };
         r.unwrap_or_else(|e| {
@@ -103,7 +104,10 @@ fn key_spec(call: &StateCall<'_>, split_limit: bool) -> Result<KeySpec, String> 
     let Some(user) = arg_str(call, "user") else {
         return Err(format!(
             "Missing parameter user for state ssh_auth.{}",
-            call.low.get("fun").map(Value::to_py_str).unwrap_or_default()
+            call.low
+                .get("fun")
+                .map(Value::to_py_str)
+                .unwrap_or_default()
         ));
     };
     let mut k = KeySpec {
@@ -206,7 +210,15 @@ fn auth_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
             }
             let mut comment = String::new();
             for (key, info) in &keys {
-                let st = ssh::check_key(user, key, &info.enc, &info.comment, &info.options, &k.config, h(&k))?;
+                let st = ssh::check_key(
+                    user,
+                    key,
+                    &info.enc,
+                    &info.comment,
+                    &info.options,
+                    &k.config,
+                    h(&k),
+                )?;
                 if st != "exists" {
                     comment += &format!("Set to {st}: {key}\n");
                 }
@@ -345,7 +357,15 @@ fn auth_absent(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
             }
             let mut comment = String::new();
             for (key, info) in &keys {
-                let st = ssh::check_key(user, key, &info.enc, &info.comment, &info.options, &k.config, h(&k))?;
+                let st = ssh::check_key(
+                    user,
+                    key,
+                    &info.enc,
+                    &info.comment,
+                    &info.options,
+                    &k.config,
+                    h(&k),
+                )?;
                 if st != "add" {
                     comment += &format!("Set to remove: {key}\n");
                 }
@@ -409,7 +429,8 @@ fn auth_absent(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
     if ret.comment == "User authorized keys file not present" {
         ret.result = Some(false);
     } else if ret.comment == "Key removed" {
-        ret.changes.insert(call.name.as_str(), Value::from("Removed"));
+        ret.changes
+            .insert(call.name.as_str(), Value::from("Removed"));
     }
     Ok(ret)
 }
@@ -475,7 +496,10 @@ fn known_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
                 "update"
             }
         } else if let Some(f) = &fingerprint {
-            if entries.iter().any(|e| e.fingerprint.as_deref() == Some(f.as_str())) {
+            if entries
+                .iter()
+                .any(|e| e.fingerprint.as_deref() == Some(f.as_str()))
+            {
                 "exists"
             } else {
                 "update"
@@ -557,7 +581,8 @@ fn known_absent(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
         return Ok(ret.fail("If not specifying a \"user\", specify an absolute \"config\"."));
     }
     let entries =
-        match ssh::known_host_entries(call.ctx, user.as_deref(), &name, Some(&config), None, None)? {
+        match ssh::known_host_entries(call.ctx, user.as_deref(), &name, Some(&config), None, None)?
+        {
             Ok(e) => e,
             Err(e) => return Ok(ret.fail(e)),
         };

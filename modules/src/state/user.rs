@@ -221,10 +221,17 @@ fn user_changes(name: &str, w: &Want, gid: Option<&str>) -> Result<Option<Dict>,
         }
     }
     let cur_shell = lusr.get("shell").map(Value::to_py_str).unwrap_or_default();
-    if let Some(s) = w.shell.as_ref().filter(|s| !s.is_empty() && **s != cur_shell) {
+    if let Some(s) = w
+        .shell
+        .as_ref()
+        .filter(|s| !s.is_empty() && **s != cur_shell)
+    {
         change.insert("shell", Value::from(s.as_str()));
     }
-    let cur_pw = lshad.get("passwd").map(Value::to_py_str).unwrap_or_default();
+    let cur_pw = lshad
+        .get("passwd")
+        .map(Value::to_py_str)
+        .unwrap_or_default();
     if let Some(p) = w.password.as_ref().filter(|p| !p.is_empty()) {
         if !w.empty_password && (cur_pw == "!" || w.enforce_password) && cur_pw != *p {
             change.insert("passwd", Value::from(p.as_str()));
@@ -369,7 +376,9 @@ fn user_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
             }
             let mut all_groups = groups.clone();
             if let Some(o) = optional.as_ref().filter(|o| !o.is_empty()) {
-                all_groups.get_or_insert_with(Vec::new).extend(o.iter().cloned());
+                all_groups
+                    .get_or_insert_with(Vec::new)
+                    .extend(o.iter().cloned());
             }
             let opts = AddUser {
                 name: name.clone(),
@@ -401,9 +410,8 @@ fn user_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
                 if !want.empty_password {
                     acct::set_password(&name, p)?;
                     if acct::getspnam(&name).map(|s| s.passwd).as_deref() != Some(p.as_str()) {
-                        ret.comment = format!(
-                            "User {name} created but failed to set password to {REDACTED}"
-                        );
+                        ret.comment =
+                            format!("User {name} created but failed to set password to {REDACTED}");
                         ret.result = Some(false);
                     }
                     ret.changes.insert("password", Value::from(REDACTED));
@@ -513,7 +521,9 @@ fn update_user(
     }
     let keys: Vec<String> = ch.iter().map(|(k, _)| k.to_string()).collect();
     for k in keys {
-        let Some(v) = ch.get(&k).cloned() else { continue };
+        let Some(v) = ch.get(&k).cloned() else {
+            continue;
+        };
         match k.as_str() {
             "uid" => {
                 acct::chattrib(ctx, name, "uid", &v, "-u")?;
@@ -626,7 +636,8 @@ fn user_absent(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
     )?;
     if ok {
         for g in before.iter().filter(|g| acct::getgrnam(g).is_none()) {
-            ret.changes.insert(format!("{g} group"), Value::from("removed"));
+            ret.changes
+                .insert(format!("{g} group"), Value::from("removed"));
         }
         ret.changes.insert(name.as_str(), Value::from("removed"));
         ret.comment = format!("Removed user {name}");
@@ -656,14 +667,13 @@ fn group_changes(
     }
     let cur: std::collections::BTreeSet<&String> = g.members.iter().collect();
     match members {
-        Some(m) if m.is_empty() => {
-            if !cur.is_empty() {
-                change.insert(
-                    "delusers",
-                    Value::List(g.members.iter().map(|s| Value::from(s.as_str())).collect()),
-                );
-            }
+        Some(m) if m.is_empty() && !cur.is_empty() => {
+            change.insert(
+                "delusers",
+                Value::List(g.members.iter().map(|s| Value::from(s.as_str())).collect()),
+            );
         }
+        Some(m) if m.is_empty() => {}
         Some(m) => {
             let want: std::collections::BTreeSet<&String> = m.iter().collect();
             if want != cur {
@@ -737,20 +747,24 @@ fn group_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
     if let (Some(a), Some(d)) = (&addusers, &delusers) {
         if a.iter().any(|x| d.contains(x)) {
             ret.result = None;
-            ret.comment =
-                "Error. Same user(s) can not be added and deleted simultaneously".into();
+            ret.comment = "Error. Same user(s) can not be added and deleted simultaneously".into();
             return Ok(ret);
         }
     }
-    let changes = group_changes_or_quirk(&name, gid, addusers.as_ref(), delusers.as_ref(), members.as_ref());
+    let changes = group_changes_or_quirk(
+        &name,
+        gid,
+        addusers.as_ref(),
+        delusers.as_ref(),
+        members.as_ref(),
+    );
     match changes {
         Some(ch) if !ch.is_empty() => {
             ret.comment = "The following group attributes are set to be changed:\n".into();
             for (k, v) in ch.iter() {
                 let shown = match (k.to_string().as_str(), v) {
                     ("delusers", Value::List(l)) if members.as_ref().is_some_and(Vec::is_empty) => {
-                        let items: Vec<String> =
-                            l.iter().map(|x| rsalt_data::repr::repr(x)).collect();
+                        let items: Vec<String> = l.iter().map(rsalt_data::repr::repr).collect();
                         format!("{{{}}}", items.join(", "))
                     }
                     _ => v.to_py_str(),
@@ -786,8 +800,14 @@ fn group_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
                     _ => {}
                 }
             }
-            let left = group_changes_or_quirk(&name, gid, addusers.as_ref(), delusers.as_ref(), members.as_ref())
-                .unwrap_or_default();
+            let left = group_changes_or_quirk(
+                &name,
+                gid,
+                addusers.as_ref(),
+                delusers.as_ref(),
+                members.as_ref(),
+            )
+            .unwrap_or_default();
             if left.is_empty() {
                 ret.changes
                     .insert("Final", Value::from("All changes applied successfully"));
@@ -821,7 +841,13 @@ fn group_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
                     )));
                 }
             }
-            if !acct::group_add(ctx, &name, gid_num, arg_bool(call, "system", false), non_unique)? {
+            if !acct::group_add(
+                ctx,
+                &name,
+                gid_num,
+                arg_bool(call, "system", false),
+                non_unique,
+            )? {
                 return Ok(ret.fail(format!("Failed to create new group {name}")));
             }
             let mut grp_members = None;
@@ -836,8 +862,14 @@ fn group_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
             }
             ret.comment = format!("New group {name} created");
             ret.changes = acct::group_info(&name);
-            let left = group_changes_or_quirk(&name, gid, addusers.as_ref(), delusers.as_ref(), members.as_ref())
-                .unwrap_or_default();
+            let left = group_changes_or_quirk(
+                &name,
+                gid,
+                addusers.as_ref(),
+                delusers.as_ref(),
+                members.as_ref(),
+            )
+            .unwrap_or_default();
             if !left.is_empty() {
                 ret.result = Some(false);
                 ret.comment =
