@@ -10,6 +10,7 @@ pub mod ini;
 pub mod iptables;
 pub mod nftables;
 pub mod pkg;
+pub mod pkgrepo;
 pub mod service;
 pub mod ssh;
 pub mod test;
@@ -169,6 +170,7 @@ pub fn registry() -> Registry {
     r.add(Arc::new(ssh::SshAuth));
     r.add(Arc::new(ssh::SshKnownHosts));
     r.add(Arc::new(pkg::Pkg));
+    r.add(Arc::new(pkgrepo::Pkgrepo));
     r.add(Arc::new(service::Service));
     r.add(Arc::new(test::Test));
     r.add(Arc::new(user::User));

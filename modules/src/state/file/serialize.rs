@@ -118,7 +118,6 @@ pub(crate) fn serialize(call: &StateCall<'_>) -> StateReturn {
             Err(e) => return ret.fail(format!("Failed to deserialize existing data: {e}")),
         }
     }
-    let _ = existing;
     let mut contents = if serializer == "json" {
         json_dumps(&dataset, indent, sort_keys, !encoding)
     } else {
@@ -152,10 +151,51 @@ pub(crate) fn serialize(call: &StateCall<'_>) -> StateReturn {
         } else {
             ret.comment = format!("The file {n} is in the correct state");
         }
+        set_merge_diff(&mut ret, existing.as_ref(), &dataset);
         return ret;
     }
     manage_file(&mut ret, &opts);
+    set_merge_diff(&mut ret, existing.as_ref(), &dataset);
     ret
+}
+
+/// With `merge_if_exists` and dicts on both sides Salt reports `changes.diff` as
+/// `salt.utils.dictdiffer.recursive_diff(existing, merged).diffs`.
+fn set_merge_diff(ret: &mut StateReturn, existing: Option<&Value>, merged: &Value) {
+    if let (Some(Value::Dict(old)), Value::Dict(new)) = (existing, merged) {
+        ret.changes
+            .insert("diff", Value::Dict(recursive_diff(new, old)));
+    }
+}
+
+/// `RecursiveDictDiffer._get_diffs(current, past, ignore_missing_keys=True)`.
+fn recursive_diff(cur: &rsalt_data::Dict, past: &rsalt_data::Dict) -> rsalt_data::Dict {
+    let mut out = rsalt_data::Dict::new();
+    for (k, v) in cur.iter() {
+        match past.map.get(k) {
+            None => {
+                let mut d = rsalt_data::Dict::new();
+                d.insert("new", v.clone());
+                d.insert("old", Value::from("<_null_>"));
+                out.map.insert(k.clone(), Value::Dict(d));
+            }
+            Some(p) if p != v => {
+                if let (Value::Dict(a), Value::Dict(b)) = (v, p) {
+                    let sub = recursive_diff(a, b);
+                    if !sub.is_empty() {
+                        out.map.insert(k.clone(), Value::Dict(sub));
+                    }
+                } else {
+                    let mut d = rsalt_data::Dict::new();
+                    d.insert("new", v.clone());
+                    d.insert("old", p.clone());
+                    out.map.insert(k.clone(), Value::Dict(d));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]
