@@ -648,53 +648,36 @@ pub fn get_rules(ctx: &RunContext, family: &str) -> Result<Parsed, CallError> {
 /// The distribution's rules file for `family` (Salt's `_conf`), from the grains.
 pub fn conf_file(ctx: &RunContext, family: &str) -> Result<String, CallError> {
     let g = |k: &str| ctx.grains.get(k).map(Value::to_py_str).unwrap_or_default();
-    let v6 = family == "ipv6";
-    let os_family = g("os_family");
     let os = g("os");
-    let p = match os_family.as_str() {
-        "RedHat" => {
-            if v6 {
-                "/etc/sysconfig/ip6tables"
-            } else {
-                "/etc/sysconfig/iptables"
-            }
-        }
-        "Arch" => {
-            if v6 {
-                "/etc/iptables/ip6tables.rules"
-            } else {
-                "/etc/iptables/iptables.rules"
-            }
-        }
-        "Debian" => {
-            if v6 {
-                "/etc/iptables/rules.v6"
-            } else {
-                "/etc/iptables/rules.v4"
-            }
-        }
-        "Suse" => "/etc/sysconfig/scripts/SuSEfirewall2-custom",
-        _ if os == "Gentoo" => {
-            if v6 {
-                "/var/lib/ip6tables/rules-save"
-            } else {
-                "/var/lib/iptables/rules-save"
-            }
-        }
-        _ if os == "Alpine" => {
-            if v6 {
-                "/etc/iptables/rules6-save"
-            } else {
-                "/etc/iptables/rules-save"
-            }
-        }
-        _ => {
-            return Err(CallError::Failed(format!(
-            "Saving iptables to file is not supported on {os}. Please file an issue with SaltStack"
-        )))
-        }
-    };
-    Ok(p.to_string())
+    conf_path(&g("os_family"), &os, family)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            CallError::Failed(format!(
+                "Saving iptables to file is not supported on {os}. Please file an issue with SaltStack"
+            ))
+        })
+}
+
+/// Salt's `_conf` table: Debian's iptables-persistent files, RHEL's
+/// `/etc/sysconfig/iptables`, Arch, SUSE, Gentoo, Alpine.
+pub fn conf_path(os_family: &str, os: &str, family: &str) -> Option<&'static str> {
+    let v6 = family == "ipv6";
+    let pick = |a: &'static str, b: &'static str| Some(if v6 { b } else { a });
+    match os_family {
+        "RedHat" => pick("/etc/sysconfig/iptables", "/etc/sysconfig/ip6tables"),
+        "Arch" => pick(
+            "/etc/iptables/iptables.rules",
+            "/etc/iptables/ip6tables.rules",
+        ),
+        "Debian" => pick("/etc/iptables/rules.v4", "/etc/iptables/rules.v6"),
+        "Suse" => Some("/etc/sysconfig/scripts/SuSEfirewall2-custom"),
+        _ if os == "Gentoo" => pick(
+            "/var/lib/iptables/rules-save",
+            "/var/lib/ip6tables/rules-save",
+        ),
+        _ if os == "Alpine" => pick("/etc/iptables/rules-save", "/etc/iptables/rules6-save"),
+        _ => None,
+    }
 }
 
 /// The saved ruleset (the distribution's file or `conf_file`), parsed; a missing file
@@ -1165,6 +1148,27 @@ mod tests {
             build_rule(&spec, &Dict::new()),
             "Error: Chain needs to be specified"
         );
+    }
+
+    #[test]
+    fn save_files_per_distribution() {
+        assert_eq!(
+            conf_path("Debian", "Ubuntu", "ipv4"),
+            Some("/etc/iptables/rules.v4")
+        );
+        assert_eq!(
+            conf_path("Debian", "Debian", "ipv6"),
+            Some("/etc/iptables/rules.v6")
+        );
+        assert_eq!(
+            conf_path("RedHat", "Rocky", "ipv4"),
+            Some("/etc/sysconfig/iptables")
+        );
+        assert_eq!(
+            conf_path("RedHat", "Fedora", "ipv6"),
+            Some("/etc/sysconfig/ip6tables")
+        );
+        assert_eq!(conf_path("Solaris", "SmartOS", "ipv4"), None);
     }
 
     #[test]
