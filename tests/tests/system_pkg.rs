@@ -199,8 +199,7 @@ fn bad_arguments_fail_cleanly() {
     c.write_sls("bad", BAD);
     let ret = c.apply("bad", false, None);
     for id in ["nosuch", "badpkgs", "nolatest"] {
-        let fun = if id == "nolatest" { "pkg" } else { "pkg" };
-        let s = state(&ret, fun, id);
+        let s = state(&ret, "pkg", id);
         assert_eq!(s["result"], false, "{id}: {s:#}");
         assert!(!s["comment"].as_str().unwrap_or_default().is_empty());
     }

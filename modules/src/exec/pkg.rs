@@ -159,13 +159,13 @@ impl PkgError {
     }
 }
 
-impl From<CallError> for PkgError {
+impl From<CallError> for Box<PkgError> {
     fn from(e: CallError) -> Self {
-        PkgError {
+        Box::new(PkgError {
             message: e.to_string(),
             errors: Vec::new(),
             changes: Dict::new(),
-        }
+        })
     }
 }
 
@@ -431,7 +431,7 @@ impl Backend {
         ctx: &RunContext,
         targets: &[(String, Option<String>)],
         opts: &InstallOpts,
-    ) -> Result<Dict, PkgError> {
+    ) -> Result<Dict, Box<PkgError>> {
         if targets.is_empty() {
             return Ok(Dict::new());
         }
@@ -584,11 +584,11 @@ impl Backend {
         let after = self.list(ctx)?.current();
         let changes = compare_dicts(&before, &after);
         if !errors.is_empty() {
-            return Err(PkgError {
+            return Err(Box::new(PkgError {
                 message: "Problem encountered installing package(s)".into(),
                 errors,
                 changes,
-            });
+            }));
         }
         Ok(changes)
     }
@@ -599,7 +599,7 @@ impl Backend {
         ctx: &RunContext,
         purge: bool,
         names: &[String],
-    ) -> Result<Dict, PkgError> {
+    ) -> Result<Dict, Box<PkgError>> {
         let db = self.list(ctx)?;
         let old = db.current();
         let mut targets: Vec<String> = names.iter().flat_map(|n| match_wildcard(&old, n)).collect();
@@ -642,11 +642,11 @@ impl Backend {
             changes
         };
         if !errors.is_empty() {
-            return Err(PkgError {
+            return Err(Box::new(PkgError {
                 message: "Problem encountered removing package(s)".into(),
                 errors,
                 changes: ret,
-            });
+            }));
         }
         Ok(ret)
     }
@@ -1130,9 +1130,8 @@ pub fn latest_versions(
         .map(|n| {
             let cand = cands.get(n).cloned().unwrap_or_default();
             let inst = cur.get(n).cloned().unwrap_or_default();
-            let v = if inst.is_empty() || show_installed {
-                cand
-            } else if !cand.is_empty() && !inst.iter().any(|x| cmp(x, &cand) != Ordering::Less) {
+            let newer = !cand.is_empty() && !inst.iter().any(|x| cmp(x, &cand) != Ordering::Less);
+            let v = if inst.is_empty() || show_installed || newer {
                 cand
             } else {
                 String::new()
@@ -1172,7 +1171,7 @@ fn refresh_db_fn(ctx: &RunContext, a: &Args) -> Result<Value, CallError> {
     ))
 }
 
-fn pkg_error(e: PkgError) -> CallError {
+fn pkg_error(e: &PkgError) -> CallError {
     CallError::Failed(e.without_changes())
 }
 
@@ -1193,7 +1192,7 @@ fn install_fn(ctx: &RunContext, a: &Args) -> Result<Value, CallError> {
         parse_targets(a.get(0, "name"), kw(a, "pkgs"), kw(a, "version")).map_err(failed)?;
     Ok(Value::Dict(
         b.install(ctx, &targets, &install_opts(a))
-            .map_err(pkg_error)?,
+            .map_err(|e| pkg_error(&e))?,
     ))
 }
 
@@ -1202,7 +1201,7 @@ fn uninstall_fn(ctx: &RunContext, a: &Args, purge: bool) -> Result<Value, CallEr
     let targets = parse_targets(a.get(0, "name"), kw(a, "pkgs"), None).map_err(failed)?;
     let names: Vec<String> = targets.into_iter().map(|(n, _)| n).collect();
     Ok(Value::Dict(
-        b.uninstall(ctx, purge, &names).map_err(pkg_error)?,
+        b.uninstall(ctx, purge, &names).map_err(|e| pkg_error(&e))?,
     ))
 }
 

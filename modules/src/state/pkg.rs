@@ -127,7 +127,7 @@ fn desired_str(name: &str, ver: &Option<String>) -> String {
     }
 }
 
-fn pkg_err_return(call: &StateCall<'_>, e: PkgError, what: &str) -> StateReturn {
+fn pkg_err_return(call: &StateCall<'_>, e: &PkgError, what: &str) -> StateReturn {
     let mut r = StateReturn::new(call.name.clone());
     r.result = Some(false);
     if e.errors.is_empty() && e.changes.is_empty() {
@@ -146,7 +146,7 @@ fn pkg_err_return(call: &StateCall<'_>, e: PkgError, what: &str) -> StateReturn 
 fn desired_list(
     call: &StateCall<'_>,
     invalid: &str,
-) -> Result<Vec<(String, Option<String>)>, StateReturn> {
+) -> Result<Vec<(String, Option<String>)>, Box<StateReturn>> {
     let pkgs = arg(call, "pkgs");
     let version = arg(call, "version").map(|v| Value::from(v.to_py_str()));
     let list = match pkgs {
@@ -158,10 +158,10 @@ fn desired_list(
         )]),
     };
     match list {
-        Ok(l) if l.is_empty() => Err(fail(call, invalid)),
+        Ok(l) if l.is_empty() => Err(Box::new(fail(call, invalid))),
         Ok(l) => Ok(l),
-        Err(e) if e.starts_with("You are passing") => Err(fail(call, e)),
-        Err(_) => Err(fail(call, invalid)),
+        Err(e) if e.starts_with("You are passing") => Err(Box::new(fail(call, e))),
+        Err(_) => Err(Box::new(fail(call, invalid))),
     }
 }
 
@@ -227,7 +227,7 @@ fn installed(call: &StateCall<'_>) -> StateReturn {
         "Invalidly formatted 'pkgs' parameter. See minion log.",
     ) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut desired: IndexMap<String, Option<String>> = desired_l.into_iter().collect();
     let names: Vec<String> = desired.keys().cloned().collect();
@@ -402,7 +402,7 @@ fn installed(call: &StateCall<'_>) -> StateReturn {
         .collect();
     let mut changes = match b.install(call.ctx, &install_list, &opts) {
         Ok(c) => c,
-        Err(e) => return pkg_err_return(call, e, "installing"),
+        Err(e) => return pkg_err_return(call, &e, "installing"),
     };
     if refresh {
         clear_rtag(call);
@@ -795,7 +795,7 @@ fn uninstall(call: &StateCall<'_>, purge: bool) -> StateReturn {
     };
     let params = match desired_list(call, "Invalidly formatted pkgs parameter. See minion log.") {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let db = match b.list(call.ctx) {
         Ok(db) => db,
@@ -860,7 +860,7 @@ fn uninstall(call: &StateCall<'_>, purge: bool) -> StateReturn {
     let names: Vec<String> = params.iter().map(|(p, _)| p.clone()).collect();
     let changes = match b.uninstall(call.ctx, purge, &names) {
         Ok(c) => c,
-        Err(e) => return pkg_err_return(call, e, if purge { "purging" } else { "removing" }),
+        Err(e) => return pkg_err_return(call, &e, if purge { "purging" } else { "removing" }),
     };
     let db2 = match b.list(call.ctx) {
         Ok(db) => db,
