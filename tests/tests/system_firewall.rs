@@ -343,6 +343,18 @@ web:
     - proto: tcp
     - dports: 80,443
     - jump: accept
+web_in:
+  nftables.chain_present:
+    - table: filter
+    - family: inet
+to_web_in:
+  nftables.append:
+    - table: filter
+    - chain: input
+    - family: inet
+    - proto: tcp
+    - dport: 9000
+    - jump: jump web_in
 drop_default:
   nftables.set_policy:
     - table: filter
@@ -443,7 +455,7 @@ fn nftables_apply_idempotent_traffic_and_remove() {
 
     let ret = server.apply("nft", false, None);
     assert_all_ok(&ret);
-    assert_eq!(changed(&ret), 7, "{ret:#}");
+    assert_eq!(changed(&ret), 9, "{ret:#}");
     assert_eq!(
         state(&ret, "nftables", "allow_8080")["comment"],
         "Set nftables rule for allow_8080 to: tcp dport { 8080 } accept for inet"
@@ -455,6 +467,7 @@ fn nftables_apply_idempotent_traffic_and_remove() {
         "tcp dport { 80, 443 } accept",
         "ct state { established, related } accept",
         "iifname \"lo\" accept",
+        "tcp dport 9000 jump web_in",
     ] {
         assert!(ruleset.contains(want), "missing {want}:\n{ruleset}");
     }
@@ -465,7 +478,7 @@ fn nftables_apply_idempotent_traffic_and_remove() {
     // Salt 3007 is not idempotent here (recorded): it adds every rule again (its lookup
     // searches nft's listing for the text it built, `tcp dport { 8080 } accept`, which nft
     // prints as `tcp dport 8080 accept`) and re-sets the policy on every run.
-    for id in ["estab", "lo", "allow_8080"] {
+    for id in ["estab", "lo", "allow_8080", "to_web_in"] {
         server.known_difference(
             3,
             &format!("/nftables_|-{id}_|-{id}_|-append"),

@@ -256,26 +256,39 @@ pub fn chain_rules(
 }
 
 /// How nft prints `rule` (added to a scratch table of the same family and read back);
-/// `None` when nft refuses it there (e.g. a jump to a chain of the real table).
-pub fn canonical(ctx: &RunContext, rule: &str, family: &str) -> Option<String> {
+/// `None` when nft refuses it there. The chains of `table` are created (empty) in the
+/// scratch table first, so `jump`/`goto` to them work.
+pub fn canonical(ctx: &RunContext, rule: &str, family: &str, table: &str) -> Option<String> {
     let fam = nft_family(family)?;
     let t = format!("rsalt_check_{}", std::process::id());
-    let cleanup = |ctx: &RunContext| {
-        if let Err(e) = nft(ctx, &format!("delete table {fam} {t}")) {
-            tracing::debug!(error = %e, "scratch table cleanup failed");
-        }
-    };
-    let ok = nft(ctx, &format!("add table {fam} {t}")).is_ok_and(|r| r.0)
-        && nft(ctx, &format!("add chain {fam} {t} c")).is_ok_and(|r| r.0)
-        && nft(ctx, &format!("add rule {fam} {t} c {rule}")).is_ok_and(|r| r.0);
+    let scratch = "rsalt_scratch";
+    let chains: Vec<String> = nft(ctx, &format!("list table {fam} {table}"))
+        .map(|(_, out)| {
+            out.lines()
+                .filter_map(|l| {
+                    let name = l.trim().strip_prefix("chain ")?.strip_suffix(" {")?;
+                    (name != scratch).then(|| name.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut ok = nft(ctx, &format!("add table {fam} {t}")).is_ok_and(|r| r.0);
+    for c in &chains {
+        ok = ok && nft(ctx, &format!("add chain {fam} {t} {c}")).is_ok_and(|r| r.0);
+    }
+    ok = ok
+        && nft(ctx, &format!("add chain {fam} {t} {scratch}")).is_ok_and(|r| r.0)
+        && nft(ctx, &format!("add rule {fam} {t} {scratch} {rule}")).is_ok_and(|r| r.0);
     let out = if ok {
-        chain_rules(ctx, &t, "c", family)
+        chain_rules(ctx, &t, scratch, family)
             .ok()
             .and_then(|r| r.into_iter().next().map(|(rule, _)| rule))
     } else {
         None
     };
-    cleanup(ctx);
+    if let Err(e) = nft(ctx, &format!("delete table {fam} {t}")) {
+        tracing::debug!(error = %e, "scratch table cleanup failed");
+    }
     out
 }
 
@@ -294,7 +307,7 @@ pub fn find_rule(
     if rules.is_empty() {
         return Ok(None);
     }
-    let Some(c) = canonical(ctx, rule, family) else {
+    let Some(c) = canonical(ctx, rule, family, table) else {
         return Ok(None);
     };
     Ok(rules.into_iter().find(|(r, _)| *r == c).map(|(_, h)| h))
