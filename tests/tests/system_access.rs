@@ -578,6 +578,40 @@ fn sshd_config_check_and_reload() {
         "ssh -i /root/k -p 2200 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes alice@127.0.0.1 id -un",
     );
     assert_eq!(who.trim(), "alice");
+    // ssh_known_hosts with a fingerprint: the key is fetched with ssh-keyscan, checked
+    // against the fingerprint, and strict host key checking then accepts the server.
+    let fp = c.sh_ok(
+        "python3 -c \"import base64,hashlib;k=open('/etc/ssh/ssh_host_ed25519_key.pub').read().split()[1];h=hashlib.sha256(base64.b64decode(k)).hexdigest();print(':'.join(h[i:i+2] for i in range(0,64,2)))\"",
+    );
+    let pillar = json!({"ssh_port": 2200, "fingerprint": fp.trim()});
+    let ret =
+        rsalt_tests::container::parse_local(&c.apply_output("sshd.known", false, Some(&pillar)));
+    assert_all_ok(&ret);
+    let s = state(&ret, "ssh_known_hosts", "127.0.0.1");
+    assert_eq!(
+        s["comment"],
+        format!(
+            "127.0.0.1's key saved to .ssh/known_hosts (fingerprint: {})",
+            fp.trim()
+        )
+    );
+    assert_eq!(s["changes"]["new"][0]["hostname"], "[127.0.0.1]:2200");
+    let ret =
+        rsalt_tests::container::parse_local(&c.apply_output("sshd.known", false, Some(&pillar)));
+    assert_eq!(changed(&ret), 0, "{ret:#}");
+    let who = c.sh_ok(
+        "ssh -i /root/k -p 2200 -o StrictHostKeyChecking=yes -o BatchMode=yes alice@127.0.0.1 id -un",
+    );
+    assert_eq!(who.trim(), "alice");
+    // A wrong fingerprint is refused.
+    let bad = json!({"ssh_port": 2200, "fingerprint": "00:11"});
+    c.sh_ok("rm -f /root/.ssh/known_hosts");
+    let ret = rsalt_tests::container::parse_local(&c.apply_output("sshd.known", false, Some(&bad)));
+    assert_eq!(
+        state(&ret, "ssh_known_hosts", "127.0.0.1")["comment"],
+        "Remote host public keys found but none of their fingerprints match the one you have provided"
+    );
+
     // Root login is refused by the managed config.
     assert!(!c
         .sh("ssh -i /root/k -p 2200 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes root@127.0.0.1 true")
