@@ -60,6 +60,10 @@ devs_members:
     - addusers: [svc]
     - require:
       - user: svc
+hashed:
+  user.present:
+    - password: 'clear text, hashed by the state'
+    - hash_password: True
 "#
     )
 }
@@ -127,7 +131,12 @@ fn users_and_groups() {
     // deploy failed in test mode only because the groups did not exist yet: real run.
     let ret = c.apply("acct", false, None);
     assert_all_ok(&ret);
-    assert_eq!(changed(&ret), 5, "{ret:#}");
+    assert_eq!(changed(&ret), 6, "{ret:#}");
+    // hash_password: a SHA-512 crypt hash that crypt(3) verifies.
+    assert_eq!(
+        c.sh_ok("python3 -W ignore -c \"import crypt,spwd; h=spwd.getspnam('hashed').sp_pwdp; print(h[:3], crypt.crypt('clear text, hashed by the state', h) == h)\"").trim(),
+        "$6$ True"
+    );
     let d = &state(&ret, "user", "deploy")["changes"];
     assert_eq!(d["uid"], 1500);
     assert_eq!(d["groups"], json!(["deploy", "devs", "ops"]));

@@ -4,6 +4,7 @@
 pub mod caller;
 pub mod cmd;
 pub mod config;
+pub mod crypt;
 pub mod defaults;
 pub mod file;
 pub mod firewalld;

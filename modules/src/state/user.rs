@@ -295,10 +295,19 @@ fn user_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
     let ctx = call.ctx;
     let mut ret = StateReturn::new(name.clone())
         .with_comment(format!("User {name} is present and up to date"));
-    if arg_bool(call, "hash_password", false) && arg(call, "password").is_some() {
-        return Ok(ret.fail(
-            "hash_password is not supported by rsalt: give the password as a crypt(3) hash",
-        ));
+    // hash_password: SHA-512 crypt, reusing the salt of the current `$6$` hash so an
+    // unchanged password gives the same hash (Salt reuses salt and algorithm).
+    let mut password = arg_str(call, "password");
+    if arg_bool(call, "hash_password", false) {
+        if let Some(clear) = password.as_deref().filter(|p| !p.is_empty()) {
+            let cur = acct::getspnam(&name).map(|s| s.passwd).unwrap_or_default();
+            let parts: Vec<&str> = cur.split('$').collect();
+            let salt = match parts.as_slice() {
+                [_, "6", salt, _] => (*salt).to_string(),
+                _ => crate::exec::crypt::random_salt(),
+            };
+            password = Some(crate::exec::crypt::sha512_crypt(clear, &salt));
+        }
     }
     let gecos: Vec<(&'static str, Option<String>)> =
         GECOS.iter().map(|k| (*k, arg_str(call, k))).collect();
@@ -341,7 +350,7 @@ fn user_present(call: &StateCall<'_>) -> Result<StateReturn, CallError> {
         remove_groups: arg_bool(call, "remove_groups", true),
         home: arg_str(call, "home"),
         createhome: arg_bool(call, "createhome", true),
-        password: arg_str(call, "password"),
+        password: password.clone(),
         enforce_password: arg_bool(call, "enforce_password", true),
         empty_password: arg_bool(call, "empty_password", false),
         shell: arg_str(call, "shell"),
