@@ -459,7 +459,13 @@ impl HostEntry {
                 d.insert("fingerprint", Value::from(f.as_str()));
             }
             None => {
-                d.insert("enc", Value::from(self.enc.as_str()));
+                // A key given without `enc`: Salt keeps enc None (and writes "None").
+                let enc = if self.enc.is_empty() {
+                    Value::None
+                } else {
+                    Value::from(self.enc.as_str())
+                };
+                d.insert("enc", enc);
                 d.insert("key", Value::from(self.key.as_str()));
             }
         }
@@ -744,14 +750,18 @@ pub fn set_known_host(ctx: &RunContext, a: &KnownHost) -> Result<KnownHostResult
     }
     let mut add = String::new();
     for e in &new_entries {
+        let enc = if e.enc.is_empty() {
+            "None"
+        } else {
+            e.enc.as_str()
+        };
         if a.hash_known_hosts || a.port.is_none_or(|p| p == 22) || e.hostname.contains(':') {
-            add.push_str(&format!("{} {} {}\n", e.hostname, e.enc, e.key));
+            add.push_str(&format!("{} {enc} {}\n", e.hostname, e.key));
         } else {
             add.push_str(&format!(
-                "[{}]:{} {} {}\n",
+                "[{}]:{} {enc} {}\n",
                 e.hostname,
                 a.port.unwrap_or(22),
-                e.enc,
                 e.key
             ));
         }

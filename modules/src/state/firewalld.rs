@@ -25,9 +25,12 @@ impl StateModule for Firewalld {
 
     fn call(&self, fun: &str, call: &StateCall<'_>) -> StateReturn {
         if !fwd::available() {
-            return StateReturn::new(call.name.clone()).fail(format!(
-                "State 'firewalld.{fun}' is not available: the firewalld execution module cannot be loaded: the firewall-cmd binary is not in the path."
-            ));
+            return super::iptables::unavailable(
+                call,
+                "firewalld",
+                fun,
+                "firewall-cmd is not available, firewalld is probably not installed.",
+            );
         }
         match fun {
             "present" => present(call),

@@ -33,9 +33,7 @@ impl StateModule for Iptables {
 
     fn call(&self, fun: &str, call: &StateCall<'_>) -> StateReturn {
         if ipt::which("iptables").is_empty() {
-            return StateReturn::new(call.name.clone()).fail(format!(
-                "State 'iptables.{fun}' is not available: iptables module could not be loaded (iptables not installed)"
-            ));
+            return unavailable(call, "iptables", fun, "iptables module could not be loaded");
         }
         let a = StateArgs::from(call);
         let mut ret = StateReturn::new(call.name.clone());
@@ -55,6 +53,15 @@ impl StateModule for Iptables {
         };
         r.unwrap_or_else(|e| StateReturn::new(call.name.clone()).fail(e))
     }
+}
+
+/// Salt's result when a state module's `__virtual__` refused to load (its binary is
+/// missing): `State 'm.f' was not found in SLS 's'` plus the reason.
+pub fn unavailable(call: &StateCall<'_>, module: &str, fun: &str, reason: &str) -> StateReturn {
+    StateReturn::new(call.name.clone()).fail(format!(
+        "State '{module}.{fun}' was not found in SLS '{}'\nReason: '{module}' __virtual__ returned False: {reason}\n",
+        call.sls().unwrap_or_default()
+    ))
 }
 
 /// The state's arguments: `table`, `family` and the remaining keyword arguments in SLS

@@ -37,9 +37,12 @@ impl StateModule for Nftables {
 
     fn call(&self, fun: &str, call: &StateCall<'_>) -> StateReturn {
         if !nft::available() {
-            return StateReturn::new(call.name.clone()).fail(format!(
-                "State 'nftables.{fun}' is not available: the nftables execution module failed to load: nftables is not installed."
-            ));
+            return super::iptables::unavailable(
+                call,
+                "nftables",
+                fun,
+                "nftables module could not be loaded",
+            );
         }
         let a = A::from(call);
         if nft_family(&a.family).is_none() {

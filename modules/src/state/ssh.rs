@@ -103,7 +103,7 @@ struct KeySpec {
 fn key_spec(call: &StateCall<'_>, split_limit: bool) -> Result<KeySpec, String> {
     let Some(user) = arg_str(call, "user") else {
         return Err(format!(
-            "Missing parameter user for state ssh_auth.{}",
+            "Missing parameter user for state ssh_auth.{}\n",
             call.low
                 .get("fun")
                 .map(Value::to_py_str)
