@@ -52,9 +52,11 @@ pub const MINION_CONFIG: &str = "file_client: local\nfile_roots:\n  base:\n    -
 /// How to start a container.
 #[derive(Debug, Clone, Default)]
 pub struct Opts {
-    /// `--privileged` (firewall, mounts). Off unless a test needs it.
+    /// `--privileged`. Off unless a test needs it; prefer [`Opts::cap_add`]: some hosts'
+    /// runtimes refuse privileged containers ("unable to apply caps").
     pub privileged: bool,
-    /// Extra capabilities (`--cap-add`), e.g. `NET_ADMIN`.
+    /// Extra capabilities (`--cap-add`): `NET_ADMIN` for iptables/nftables, `SYS_ADMIN`
+    /// for mounts.
     pub cap_add: Vec<String>,
     /// A docker network to join (see [`Network`]); default bridge otherwise.
     pub network: Option<String>,
@@ -62,7 +64,8 @@ pub struct Opts {
     pub hostname: Option<String>,
     /// A host folder mounted read-only at `/srv/salt`.
     pub state_tree: Option<PathBuf>,
-    /// Do not mount rsalt-call (the Salt oracle image).
+    /// Apply with salt-call instead of rsalt-call (the Salt oracle image); rsalt-call is
+    /// still mounted when it can be found.
     pub no_rsalt: bool,
 }
 
@@ -263,10 +266,15 @@ impl Container {
         if let Some(h) = &opts.hostname {
             cmd.args(["--hostname", h]);
         }
-        if !opts.no_rsalt {
-            let bin = rsalt_call()?;
-            cmd.arg("-v")
-                .arg(format!("{}:/usr/local/bin/rsalt-call:ro", bin.display()));
+        // rsalt-call is mounted into every container (also the Salt image, so that both
+        // can run against the same system); only the rsalt image requires it.
+        match rsalt_call() {
+            Ok(bin) => {
+                cmd.arg("-v")
+                    .arg(format!("{}:/usr/local/bin/rsalt-call:ro", bin.display()));
+            }
+            Err(e) if !opts.no_rsalt => return Err(e),
+            Err(_) => {}
         }
         if let Some(tree) = &opts.state_tree {
             cmd.arg("-v")
@@ -379,6 +387,26 @@ impl Container {
         assert!(
             o.status.success(),
             "write_file {path}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+
+    /// Copies a host file or folder into the container (`docker cp`; a folder's content
+    /// goes into `dest`).
+    pub fn copy_in(&self, src: &Path, dest: &str) {
+        let _ = self.sh(&format!("mkdir -p '{dest}'"));
+        let from = if src.is_dir() {
+            format!("{}/.", src.display())
+        } else {
+            src.display().to_string()
+        };
+        let o = Command::new("docker")
+            .args(["cp", &from, &format!("{}:{dest}", self.name)])
+            .output()
+            .expect("docker cp");
+        assert!(
+            o.status.success(),
+            "docker cp {from}: {}",
             String::from_utf8_lossy(&o.stderr)
         );
     }

@@ -1,0 +1,3 @@
+base-timezone:
+  timezone.system:
+    - name: Europe/Berlin
