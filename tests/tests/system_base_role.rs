@@ -34,12 +34,7 @@ fn tree() -> std::path::PathBuf {
 /// Writes /srv/salt/role.sls including the parts rsalt can run; returns their names.
 fn prepare(c: &Container) -> Vec<&'static str> {
     c.copy_in(&tree(), "/srv/salt");
-    let mods = parse_local(&c.call_output(
-        "rsalt-call",
-        &["sys.list_state_modules"],
-        false,
-        None,
-    ));
+    let mods = parse_local(&c.call_output("rsalt-call", &["sys.list_state_modules"], false, None));
     let have: Vec<&str> = mods
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -50,7 +45,9 @@ fn prepare(c: &Container) -> Vec<&'static str> {
         if missing.is_empty() {
             parts.push(*part);
         } else {
-            eprintln!("TODO base-role: part {part} left out, rsalt lacks state modules {missing:?}");
+            eprintln!(
+                "TODO base-role: part {part} left out, rsalt lacks state modules {missing:?}"
+            );
         }
     }
     let mut sls = String::from("include:\n");
@@ -162,5 +159,8 @@ fn second_run_vs_salt() {
         "base-role second run ({} states): salt-call {salt_t:.2?}, rsalt-call {rsalt_t:.2?}: {ratio:.1}x faster",
         states(&rsalt_ret).len()
     );
-    assert!(ratio > 5.0, "rsalt second run only {ratio:.1}x faster than Salt");
+    assert!(
+        ratio > 5.0,
+        "rsalt second run only {ratio:.1}x faster than Salt"
+    );
 }

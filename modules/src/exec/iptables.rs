@@ -543,10 +543,14 @@ fn wait_flag(family: &str) -> &'static str {
     ""
 }
 
-/// Runs a command line the way `cmd.run_*` does without a shell (`shlex` split).
+/// Runs a command line the way `cmd.run_*` does without a shell (`shlex` split). The
+/// caller judges the return code (a failing `iptables -C` is an answer, not an error), so
+/// it is neither logged as an error nor reported as the CLI's exit status.
 pub fn run(ctx: &RunContext, cmd: &str) -> Result<RunResult, CallError> {
     let argv = shlex_split(cmd).map_err(CallError::Failed)?;
-    run_command(ctx, &RunSpec::new(CmdLine::List(argv)))
+    let mut spec = RunSpec::new(CmdLine::List(argv));
+    spec.ignore_retcode = true;
+    run_command(ctx, &spec)
 }
 
 /// `cmd.run_stderr` of a command.

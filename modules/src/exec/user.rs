@@ -254,9 +254,12 @@ pub fn shadow_info(name: &str) -> Dict {
     d
 }
 
-/// Runs an argument vector (no shell).
+/// Runs an argument vector (no shell); the caller judges the return code (see
+/// [`super::iptables::run`]).
 pub fn run_argv(ctx: &RunContext, argv: Vec<String>) -> Result<RunResult, CallError> {
-    run_command(ctx, &RunSpec::new(CmdLine::List(argv)))
+    let mut spec = RunSpec::new(CmdLine::List(argv));
+    spec.ignore_retcode = true;
+    run_command(ctx, &spec)
 }
 
 /// `_which`: the full path, or Salt's `CommandExecutionError`.
