@@ -4,20 +4,26 @@
 pub mod caller;
 pub mod cmd;
 pub mod config;
+pub mod crypt;
 pub mod defaults;
 pub mod file;
+pub mod firewalld;
 pub mod grains;
 pub mod ini;
+pub mod iptables;
 pub mod matcher;
+pub mod nftables;
 pub mod pillar;
 pub mod pkg;
 pub mod pkgver;
 pub mod service;
 pub mod slsutil;
+pub mod ssh;
 pub mod state;
 pub mod state_usage;
 pub mod sys;
 pub mod test;
+pub mod user;
 
 pub use caller::{new_context, LocalCaller};
 
@@ -121,6 +127,11 @@ pub fn registry() -> ExecRegistry {
     state_usage::register(&mut r);
     file::register(&mut r);
     ini::register(&mut r);
+    iptables::register(&mut r);
+    user::register(&mut r);
+    ssh::register(&mut r);
+    nftables::register(&mut r);
+    firewalld::register(&mut r);
     pkg::register(&mut r);
     service::register(&mut r);
     r

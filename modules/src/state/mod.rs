@@ -5,11 +5,16 @@
 
 pub mod cmd;
 pub mod file;
+pub mod firewalld;
 pub mod ini;
+pub mod iptables;
+pub mod nftables;
 pub mod pkg;
 pub mod pkgrepo;
 pub mod service;
+pub mod ssh;
 pub mod test;
+pub mod user;
 
 use crate::RunContext;
 use rsalt_data::{Dict, Value};
@@ -159,9 +164,16 @@ pub fn registry() -> Registry {
     r.add(Arc::new(cmd::Cmd));
     r.add(Arc::new(file::File));
     r.add(Arc::new(ini::Ini));
+    r.add(Arc::new(iptables::Iptables));
+    r.add(Arc::new(firewalld::Firewalld));
+    r.add(Arc::new(nftables::Nftables));
+    r.add(Arc::new(ssh::SshAuth));
+    r.add(Arc::new(ssh::SshKnownHosts));
     r.add(Arc::new(pkg::Pkg));
     r.add(Arc::new(pkgrepo::Pkgrepo));
     r.add(Arc::new(service::Service));
     r.add(Arc::new(test::Test));
+    r.add(Arc::new(user::User));
+    r.add(Arc::new(user::Group));
     r
 }
