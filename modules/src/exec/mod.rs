@@ -4,6 +4,12 @@
 pub mod caller;
 pub mod cmd;
 pub mod config;
+pub mod cron;
+pub mod hosts;
+pub mod locale;
+pub mod sysctl;
+pub mod sysutil;
+pub mod timezone;
 pub mod defaults;
 pub mod file;
 pub mod grains;
@@ -118,6 +124,11 @@ pub fn registry() -> ExecRegistry {
     state_usage::register(&mut r);
     file::register(&mut r);
     ini::register(&mut r);
+    hosts::register(&mut r);
+    timezone::register(&mut r);
+    sysctl::register(&mut r);
+    locale::register(&mut r);
+    cron::register(&mut r);
     r
 }
 

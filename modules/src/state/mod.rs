@@ -4,9 +4,14 @@
 //! [`registry`].
 
 pub mod cmd;
+pub mod cron;
 pub mod file;
+pub mod host;
 pub mod ini;
+pub mod locale;
+pub mod sysctl;
 pub mod test;
+pub mod timezone;
 
 use crate::RunContext;
 use rsalt_data::{Dict, Value};
@@ -117,6 +122,13 @@ pub trait StateModule: Send + Sync {
     fn has_mod_watch(&self) -> bool {
         false
     }
+
+    /// The parameters of `fun` without a default (besides `name`): the runner reports
+    /// Salt's `Missing parameter X for state mod.fun` when one is absent from the chunk.
+    fn required_args(&self, fun: &str) -> &'static [&'static str] {
+        let _ = fun;
+        &[]
+    }
 }
 
 /// State modules by name.
@@ -157,5 +169,10 @@ pub fn registry() -> Registry {
     r.add(Arc::new(file::File));
     r.add(Arc::new(ini::Ini));
     r.add(Arc::new(test::Test));
+    r.add(Arc::new(host::Host));
+    r.add(Arc::new(timezone::Timezone));
+    r.add(Arc::new(sysctl::Sysctl));
+    r.add(Arc::new(locale::Locale));
+    r.add(Arc::new(cron::Cron));
     r
 }
