@@ -15,6 +15,7 @@ pub mod file;
 pub mod grains;
 pub mod ini;
 pub mod matcher;
+pub mod mount;
 pub mod pillar;
 pub mod slsutil;
 pub mod state;
@@ -129,6 +130,7 @@ pub fn registry() -> ExecRegistry {
     sysctl::register(&mut r);
     locale::register(&mut r);
     cron::register(&mut r);
+    mount::register(&mut r);
     r
 }
 

@@ -9,6 +9,7 @@ pub mod file;
 pub mod host;
 pub mod ini;
 pub mod locale;
+pub mod mount;
 pub mod sysctl;
 pub mod test;
 pub mod timezone;
@@ -174,5 +175,6 @@ pub fn registry() -> Registry {
     r.add(Arc::new(sysctl::Sysctl));
     r.add(Arc::new(locale::Locale));
     r.add(Arc::new(cron::Cron));
+    r.add(Arc::new(mount::Mount));
     r
 }
