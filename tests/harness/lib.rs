@@ -11,6 +11,7 @@
 
 pub mod case;
 pub mod compare;
+pub mod container;
 pub mod pyjson;
 pub mod runner;
 pub mod sandbox;

@@ -1,5 +1,6 @@
 //! `cargo xtask test`: everything CI runs, in order, stopping at the first failure:
-//! rustfmt, clippy (`-D warnings`), the workspace tests (which include the recorded-Salt
+//! rustfmt, clippy (`-D warnings`), the system-test images (`cargo xtask images`), the
+//! workspace tests (which include the recorded-Salt
 //! conformance cases), and a bounded fuzz smoke run of each fuzz target.
 
 use anyhow::{bail, Context, Result};
@@ -19,6 +20,10 @@ pub struct TestArgs {
     /// Skip the conformance run against a release build of rsalt-call.
     #[arg(long)]
     pub no_release: bool,
+    /// Do not build the system-test images (their tests then skip, or fail under
+    /// RSALT_REQUIRE_DOCKER=1).
+    #[arg(long)]
+    pub no_images: bool,
 }
 
 fn cargo() -> std::ffi::OsString {
@@ -67,6 +72,21 @@ pub fn run(
                 "warnings",
             ]),
         )?;
+    }
+    // The system tests (tests/tests/system_*.rs) run inside local Docker images: build or
+    // reuse them first. Without docker they skip, unless RSALT_REQUIRE_DOCKER=1 (.ci/run).
+    if !args.no_images {
+        let require = std::env::var("RSALT_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
+        match crate::images::docker_available() {
+            Ok(()) => {
+                let t = Instant::now();
+                println!("==> images");
+                crate::images::build(root, &crate::images::ImagesArgs::default())?;
+                println!("<== images: ok in {:.0?}", t.elapsed());
+            }
+            Err(e) if require => bail!("docker is required (RSALT_REQUIRE_DOCKER=1): {e}"),
+            Err(e) => println!("==> images: docker unreachable ({e}); system tests will skip"),
+        }
     }
     // The workspace tests include the conformance cases (tests/conformance, recorded from
     // Salt 3007.8): `cargo test --workspace` builds rsalt-call before running them.

@@ -9,10 +9,13 @@
 //! - `test` (alias `ci`): everything CI runs: fmt, clippy, tests + conformance, fuzz smoke.
 //! - `bench`: rsalt-call vs salt-call side by side (see docs/performance.md).
 //! - `fuzz [--seconds N]`: every fuzz target for N seconds.
+//! - `images [--salt] [--force]`: the local Docker images of the system tests
+//!   (`tests/images/`, reused while their recipe hash is unchanged).
 
 mod bench;
 mod ci;
 mod demo;
+mod images;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -50,6 +53,8 @@ enum Task {
     Test(ci::TestArgs),
     /// Benchmark rsalt-call --local against salt-call --local (docs/performance.md)
     Bench(bench::BenchArgs),
+    /// Build (or reuse) the system-test Docker images (tests/images/)
+    Images(images::ImagesArgs),
     /// Fuzz smoke run: every fuzz target for N seconds
     Fuzz {
         /// Seconds per target
@@ -132,6 +137,7 @@ fn run(cli: Cli) -> Result<bool> {
             conformance(rsalt_tests::Options::default(), true)
         }),
         Task::Bench(args) => bench::run(args),
+        Task::Images(args) => images::build(&workspace_root(), &args).map(|()| true),
         Task::Fuzz { seconds } => ci::fuzz(&workspace_root(), seconds).map(|()| true),
     }
 }
