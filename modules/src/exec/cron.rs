@@ -146,7 +146,7 @@ pub fn raw_cron(ctx: &RunContext, user: &str) -> Result<String, CallError> {
     } else {
         vec!["crontab".into(), "-u".into(), user.into(), "-l".into()]
     };
-    let r = sysutil::run_opts(ctx, &argv, None, &[], false)?;
+    let r = sysutil::run_spec(ctx, &argv, None, &[], false, true)?;
     let mut lines: Vec<&str> = r.stdout.split_inclusive('\n').collect();
     if lines
         .first()

@@ -196,10 +196,16 @@ pub fn gen_locale(ctx: &RunContext, locale: &str) -> Result<bool, CallError> {
         let mut out = String::new();
         for l in text.split_inclusive('\n') {
             let body = l.strip_suffix('\n').unwrap_or(l);
-            if re.is_match(body) || body == locale {
+            if re.is_match(body) {
+                // Salt's replacement text ends with "\n" and the line keeps its own
+                // newline, so an empty line follows the enabled locale.
                 found = true;
                 out.push_str(&locale);
                 out.push('\n');
+                out.push_str(&l[body.len()..]);
+            } else if body == locale {
+                found = true;
+                out.push_str(l);
             } else {
                 out.push_str(l);
             }

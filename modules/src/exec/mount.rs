@@ -461,7 +461,10 @@ fn write_cache(ctx: &RunContext, cache: &Dict) -> Result<(), CallError> {
     }
     let text = rsalt_data::yaml::dump(
         &Value::Dict(cache.clone()),
-        &rsalt_data::yaml::DumpOptions::default(),
+        &rsalt_data::yaml::DumpOptions {
+            default_flow_style: None,
+            ..Default::default()
+        },
     );
     std::fs::write(&p, text).map_err(|_| failed("Unable to write mount cache."))
 }

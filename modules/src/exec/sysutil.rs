@@ -15,7 +15,7 @@ pub fn run(ctx: &RunContext, argv: &[&str]) -> Result<RunResult, CallError> {
     run_command(ctx, &spec)
 }
 
-/// Like [`run`] with options: working directory, stdin, no rstrip, extra environment.
+/// Like [`run`] with options: working directory, extra environment, rstrip.
 pub fn run_opts(
     ctx: &RunContext,
     argv: &[String],
@@ -23,7 +23,20 @@ pub fn run_opts(
     env: &[(&str, &str)],
     rstrip: bool,
 ) -> Result<RunResult, CallError> {
+    run_spec(ctx, argv, cwd, env, rstrip, false)
+}
+
+/// [`run_opts`] plus `ignore_retcode` (no error log for a non-zero exit status).
+pub fn run_spec(
+    ctx: &RunContext,
+    argv: &[String],
+    cwd: Option<&str>,
+    env: &[(&str, &str)],
+    rstrip: bool,
+    ignore_retcode: bool,
+) -> Result<RunResult, CallError> {
     let mut spec = RunSpec::new(CmdLine::List(argv.to_vec()));
+    spec.ignore_retcode = ignore_retcode;
     spec.cwd = cwd.map(str::to_string);
     spec.rstrip = rstrip;
     spec.env = env

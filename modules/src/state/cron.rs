@@ -106,11 +106,6 @@ fn present(call: &StateCall<'_>) -> StateReturn {
     let name = call.name.trim().to_string();
     let mut ret = StateReturn::new(name.clone());
     let user = user_of(call);
-    if getpwnam(&user).is_none() {
-        return ret.fail(format!(
-            "Cron {name} for user {user} failed to commit with error \nUser {user} does not exist"
-        ));
-    }
     let identifier = identifier_of(call, &name);
     let want = Want {
         times: [
@@ -166,11 +161,6 @@ fn absent(call: &StateCall<'_>) -> StateReturn {
     let name = call.name.trim().to_string();
     let mut ret = StateReturn::new(name.clone());
     let user = user_of(call);
-    if getpwnam(&user).is_none() {
-        return ret.fail(format!(
-            "Cron {name} for user {user} failed to commit with error User {user} does not exist"
-        ));
-    }
     let identifier = identifier_of(call, &name);
     let special = arg_str(call.low, "special");
     if call.test {

@@ -201,6 +201,9 @@ fn mounted(call: &StateCall<'_>) -> StateReturn {
             if !opts.is_empty() {
                 let mut superopts = act.superopts.clone();
                 let mut trigger_remount: Vec<String> = Vec::new();
+                // Salt's comment for a cache-triggered remount names the loop variable
+                // `opt` left over from this loop (the last option after translation).
+                let mut last_opt = String::new();
                 for o in &opts {
                     let mut opt = match o.as_str() {
                         "tcp" => "proto=tcp".to_string(),
@@ -235,8 +238,9 @@ fn mounted(call: &StateCall<'_>) -> StateReturn {
                         && !ignore_fs_keys.contains(&opt)
                         && !invisible_keys.contains(&opt)
                     {
-                        trigger_remount.push(opt);
+                        trigger_remount.push(opt.clone());
                     }
+                    last_opt = opt;
                 }
                 if !trigger_remount.is_empty() {
                     trigger_remount.sort();
@@ -279,11 +283,10 @@ fn mounted(call: &StateCall<'_>) -> StateReturn {
                                 );
                                 return ret;
                             }
-                            let last = opts.last().cloned().unwrap_or_default();
                             ret.changes.insert(
                                 "umount",
                                 Value::from(format!(
-                                    "Forced remount because options ({last}) changed"
+                                    "Forced remount because options ({last_opt}) changed"
                                 )),
                             );
                             match mnt::remount(call.ctx, &real_name, &device, mkmnt, &fstype, &opts)
