@@ -1,6 +1,7 @@
 //! Execution functions (`test.ping`, `cmd.run`, `grains.get`, ...): one name → function
 //! table, served to Jinja (`salt[...]`) and the CLI by [`LocalCaller`].
 
+pub mod archive;
 pub mod caller;
 pub mod cmd;
 pub mod config;
@@ -131,6 +132,7 @@ pub fn registry() -> ExecRegistry {
     locale::register(&mut r);
     cron::register(&mut r);
     mount::register(&mut r);
+    archive::register(&mut r);
     r
 }
 

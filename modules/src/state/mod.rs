@@ -3,6 +3,7 @@
 //! Adding a module (pkg, service, iptables, ...) means one new file and one line in
 //! [`registry`].
 
+pub mod archive;
 pub mod cmd;
 pub mod cron;
 pub mod file;
@@ -176,5 +177,6 @@ pub fn registry() -> Registry {
     r.add(Arc::new(locale::Locale));
     r.add(Arc::new(cron::Cron));
     r.add(Arc::new(mount::Mount));
+    r.add(Arc::new(archive::Archive));
     r
 }
