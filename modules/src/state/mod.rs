@@ -7,6 +7,7 @@ pub mod archive;
 pub mod cmd;
 pub mod cron;
 pub mod file;
+pub mod git;
 pub mod host;
 pub mod ini;
 pub mod locale;
@@ -178,5 +179,6 @@ pub fn registry() -> Registry {
     r.add(Arc::new(cron::Cron));
     r.add(Arc::new(mount::Mount));
     r.add(Arc::new(archive::Archive));
+    r.add(Arc::new(git::Git));
     r
 }
