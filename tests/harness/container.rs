@@ -235,6 +235,10 @@ pub struct Container {
     pub name: String,
     /// The image it runs.
     pub image: String,
+    /// `rsalt-call`, or `salt-call` when recording the oracle.
+    pub bin: &'static str,
+    /// The oracle case this container records or checks (see [`Container::for_case`]).
+    case: Option<Case>,
 }
 
 impl Container {
@@ -286,6 +290,12 @@ impl Container {
         let c = Container {
             name,
             image: image.to_string(),
+            bin: if opts.no_rsalt {
+                "salt-call"
+            } else {
+                "rsalt-call"
+            },
+            case: None,
         };
         let mut setup = format!(
             "mkdir -p /etc/rsalt /etc/salt {PILLAR_TREE} && cat > /etc/rsalt/minion <<'EOF'\n{MINION_CONFIG}EOF\ncp /etc/rsalt/minion /etc/salt/minion"
@@ -399,7 +409,7 @@ impl Container {
     /// The raw output of `rsalt-call --local --out json state.apply SLS` (plus `test=True`
     /// and `pillar=<json>` when given).
     pub fn apply_output(&self, sls: &str, test: bool, pillar: Option<&Value>) -> Output {
-        self.call_output("rsalt-call", &["state.apply", sls], test, pillar)
+        self.call_output(self.bin, &["state.apply", sls], test, pillar)
     }
 
     /// Runs `<bin> --local -c <conf> --out json ARGS...` (bin: `rsalt-call` or `salt-call`).
@@ -440,12 +450,32 @@ impl Container {
     /// `state.apply SLS` through rsalt-call; the parsed `local` value (a dict of state
     /// returns, or a list of error strings). Panics when the output is not JSON.
     pub fn apply(&self, sls: &str, test: bool, pillar: Option<&Value>) -> Value {
-        parse_local(&self.apply_output(sls, test, pillar))
+        let ret = parse_local(&self.apply_output(sls, test, pillar));
+        if let Some(case) = &self.case {
+            case.step(sls, test, &ret);
+        }
+        ret
     }
 
-    /// Any function through rsalt-call (`["pkg.version", "nginx"]`); the parsed `local`.
+    /// Any function through rsalt-call (or salt-call when recording), e.g.
+    /// `["pkg.version", "nginx"]`; the parsed `local`.
     pub fn call(&self, args: &[&str]) -> Value {
-        parse_local(&self.call_output("rsalt-call", args, false, None))
+        parse_local(&self.call_output(self.bin, args, false, None))
+    }
+
+    /// A container for an oracle-checked case: normally [`TEST_IMAGE`] with rsalt-call,
+    /// every [`Container::apply`] compared with the recorded Salt output in
+    /// `tests/system/fixtures/<module>/<case>.json` (when it exists); with
+    /// `RSALT_RECORD_ORACLE=1`, [`SALT_IMAGE`] with salt-call 3007.8, the outputs recorded
+    /// into that file when the container is dropped. The same test body runs in both
+    /// modes, so its own assertions also check Salt. `None`: skipped (see [`can_run`]).
+    pub fn for_case(module: &str, case: &str, mut opts: Opts) -> Option<Container> {
+        let recording = recording();
+        let image = if recording { SALT_IMAGE } else { TEST_IMAGE };
+        opts.no_rsalt = recording;
+        let mut c = Container::start_or_skip(image, opts)?;
+        c.case = Some(Case::new(module, case, recording));
+        Some(c)
     }
 
     /// The container's IP address on its first network.
@@ -469,6 +499,9 @@ impl Container {
 
 impl Drop for Container {
     fn drop(&mut self) {
+        if let Some(case) = &self.case {
+            case.finish();
+        }
         if std::env::var_os("RSALT_KEEP_CONTAINERS").is_some() {
             eprintln!("keeping container {}", self.name);
             return;
@@ -533,4 +566,157 @@ pub fn state<'a>(ret: &'a Value, module: &str, id: &str) -> &'a Value {
         .find(|(k, _)| k.starts_with(&prefix))
         .map(|(_, v)| v)
         .unwrap_or_else(|| panic!("no state {prefix}* in {ret:#}"))
+}
+
+/// Whether `RSALT_RECORD_ORACLE=1` (record Salt's outputs instead of checking rsalt).
+pub fn recording() -> bool {
+    std::env::var("RSALT_RECORD_ORACLE").is_ok_and(|v| v == "1")
+}
+
+/// Where oracle fixtures live.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("system/fixtures")
+}
+
+/// The comparable part of a `state.apply` result: `{tag: {result, changes, comment}}`
+/// (`start_time`, `duration`, `__run_num__`... dropped; a list of errors kept as is).
+pub fn comparable(ret: &Value) -> Value {
+    let Some(map) = ret.as_object() else {
+        return ret.clone();
+    };
+    let mut out = serde_json::Map::new();
+    for (k, s) in map {
+        let mut st = serde_json::Map::new();
+        for key in ["result", "changes", "comment"] {
+            st.insert(key.into(), s.get(key).cloned().unwrap_or(Value::Null));
+        }
+        out.insert(k.clone(), Value::Object(st));
+    }
+    Value::Object(out)
+}
+
+/// Salt's comment when the state function raised: a Python traceback (Salt misbehaving;
+/// rsalt returns a clean failure instead, so only `result` and `changes` are compared).
+fn is_salt_traceback(v: &Value) -> bool {
+    v.as_str()
+        .is_some_and(|s| s.starts_with("An exception occurred in this state: Traceback"))
+}
+
+/// Differences between a recorded (Salt) and an actual (rsalt) comparable value, as
+/// `path: expected != actual` lines. Objects compare by key set (order ignored). A
+/// `comment` holding a Salt traceback is not compared (see the docs).
+pub fn differences(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) {
+    if path.ends_with("/comment") && is_salt_traceback(expected) {
+        return;
+    }
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                match a.get(k) {
+                    Some(av) => differences(&format!("{path}/{k}"), ev, av, out),
+                    None => out.push(format!("{path}/{k}: missing (Salt: {ev})")),
+                }
+            }
+            for k in a.keys().filter(|k| !e.contains_key(*k)) {
+                out.push(format!("{path}/{k}: unexpected (rsalt: {})", a[k]));
+            }
+        }
+        (e, a) if e != a => out.push(format!("{path}: Salt {e} != rsalt {a}")),
+        _ => {}
+    }
+}
+
+/// One oracle case: the recorded steps, or the steps being recorded.
+struct Case {
+    file: PathBuf,
+    recording: bool,
+    expected: Option<Vec<Value>>,
+    steps: std::sync::Mutex<Vec<Value>>,
+}
+
+impl Case {
+    fn new(module: &str, case: &str, recording: bool) -> Case {
+        let file = fixtures_dir().join(module).join(format!("{case}.json"));
+        let expected = if recording {
+            None
+        } else {
+            std::fs::read_to_string(&file)
+                .ok()
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                .and_then(|v| v.get("steps").and_then(Value::as_array).cloned())
+        };
+        Case {
+            file,
+            recording,
+            expected,
+            steps: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn step(&self, sls: &str, test: bool, ret: &Value) {
+        let got = comparable(ret);
+        let mut steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
+        let i = steps.len();
+        steps.push(serde_json::json!({"sls": sls, "test": test, "states": got}));
+        if let Some(exp) = &self.expected {
+            let Some(e) = exp.get(i) else {
+                panic!(
+                    "{}: step {} (state.apply {sls}) was not recorded; re-record with RSALT_RECORD_ORACLE=1",
+                    self.file.display(),
+                    i + 1
+                );
+            };
+            let mut diffs = Vec::new();
+            differences("", &e["states"], &got, &mut diffs);
+            assert!(
+                diffs.is_empty(),
+                "step {} (state.apply {sls}{}) differs from Salt 3007.8 ({}):\n{}",
+                i + 1,
+                if test { " test=True" } else { "" },
+                self.file.display(),
+                diffs.join("\n")
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if !self.recording || std::thread::panicking() {
+            return;
+        }
+        let steps = self.steps.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let doc = serde_json::json!({
+            "recorded_with": "salt-call 3007.8 --local in rsalt-test/debian-salt:bookworm",
+            "steps": steps,
+        });
+        if let Some(dir) = self.file.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+        match std::fs::write(&self.file, text) {
+            Ok(()) => eprintln!("recorded {}", self.file.display()),
+            Err(e) => eprintln!("cannot write {}: {e}", self.file.display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn differences_catch_result_changes_and_comments() {
+        let salt = json!({"pkg_|-a_|-a_|-installed": {"result": true, "changes": {"a": {"old": "", "new": "1"}}, "comment": "x"}});
+        let same = salt.clone();
+        let mut d = Vec::new();
+        differences("", &salt, &same, &mut d);
+        assert!(d.is_empty());
+        let other = json!({"pkg_|-a_|-a_|-installed": {"result": false, "changes": {"a": {"old": "", "new": "2"}}, "comment": "y"}, "extra": {}});
+        differences("", &salt, &other, &mut d);
+        assert_eq!(d.len(), 4, "{d:?}");
+        let tb = json!({"comment": "An exception occurred in this state: Traceback (most recent call last):"});
+        let mut d = Vec::new();
+        differences("", &tb, &json!({"comment": "clean"}), &mut d);
+        assert!(d.is_empty());
+    }
 }

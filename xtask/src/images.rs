@@ -283,7 +283,10 @@ pub fn build(root: &Path, args: &ImagesArgs) -> Result<()> {
         build_layer(
             root,
             &root.join("tests/images/debian-salt"),
-            &[root.join("tests/conformance/oracle-requirements.txt")],
+            &[
+                root.join("tests/conformance/oracle-requirements.txt"),
+                PathBuf::from("/etc/ssl/certs/ca-certificates.crt"),
+            ],
             &test,
             SALT_IMAGE,
             args.force,

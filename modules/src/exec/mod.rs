@@ -18,6 +18,8 @@ pub mod ini;
 pub mod matcher;
 pub mod mount;
 pub mod pillar;
+pub mod pkg;
+pub mod pkgver;
 pub mod slsutil;
 pub mod state;
 pub mod state_usage;
@@ -133,6 +135,7 @@ pub fn registry() -> ExecRegistry {
     cron::register(&mut r);
     mount::register(&mut r);
     archive::register(&mut r);
+    pkg::register(&mut r);
     r
 }
 

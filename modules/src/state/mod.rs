@@ -13,6 +13,7 @@ pub mod ini;
 pub mod locale;
 pub mod mount;
 pub mod sysctl;
+pub mod pkg;
 pub mod test;
 pub mod timezone;
 
@@ -171,6 +172,7 @@ pub fn registry() -> Registry {
     r.add(Arc::new(cmd::Cmd));
     r.add(Arc::new(file::File));
     r.add(Arc::new(ini::Ini));
+    r.add(Arc::new(pkg::Pkg));
     r.add(Arc::new(test::Test));
     r.add(Arc::new(host::Host));
     r.add(Arc::new(timezone::Timezone));
