@@ -574,12 +574,6 @@ artifact:
     - source_hash: sha256={hash}
     - user: nobody
     - group: nogroup
-from http:
-  archive.extracted:
-    - name: /opt/http
-    - source: http://127.0.0.1:8765/app-1.4.2.tar.gz
-    - source_hash: http://127.0.0.1:8765/SHA256SUMS
-    - trim_output: 2
 local once:
   archive.extracted:
     - name: /opt/local
@@ -589,6 +583,18 @@ local once:
 "
     )
 }
+
+/// Over HTTP with a SHA256SUMS file. Not oracle-compared: Salt 3007.8 caches an empty
+/// file from this server (python3 -m http.server answers 200 with the content; Salt's
+/// `cp.cache_file` writes 0 bytes), then fails with "Source hash ... format is invalid".
+const ARCHIVE_HTTP: &str = "\
+from http:
+  archive.extracted:
+    - name: /opt/http
+    - source: http://127.0.0.1:8765/app-1.4.2.tar.gz
+    - source_hash: http://127.0.0.1:8765/SHA256SUMS
+    - trim_output: 2
+";
 
 const ARCHIVE_BAD: &str = "\
 bomb:
@@ -655,10 +661,18 @@ fn archive_extracted() {
         c.sh_ok("/opt/app/app-1.4.2/bin/app; stat -c '%U:%G %a' /opt/app/app-1.4.2/bin/app; readlink /opt/app/app-1.4.2/app.conf"),
         "app 1.4.2\nnobody:nogroup 755\nshare/app.conf\n"
     );
-    let s = state(&ret, "archive", "from http");
-    assert_eq!(s["changes"]["extracted_files"], json!(["app-1.4.2", "app-1.4.2/app.conf"]));
-    assert!(comment(&ret, "archive", "from http").ends_with("Output was trimmed to 2 number of lines"));
-    assert!(c.sh("test -x /opt/http/app-1.4.2/bin/app").status.success());
+    if c.bin == "rsalt-call" {
+        c.write_sls("arthttp", ARCHIVE_HTTP);
+        let ret = rsalt_tests::container::parse_local(&c.apply_output("arthttp", false, None));
+        assert_all_ok(&ret);
+        let s = state(&ret, "archive", "from http");
+        assert_eq!(s["changes"]["extracted_files"], json!(["app-1.4.2", "app-1.4.2/app.conf"]));
+        assert!(comment(&ret, "archive", "from http")
+            .ends_with("Output was trimmed to 2 number of lines"));
+        assert!(c.sh("test -x /opt/http/app-1.4.2/bin/app").status.success());
+        let ret = rsalt_tests::container::parse_local(&c.apply_output("arthttp", false, None));
+        assert_eq!(changed(&ret), 0, "{ret:#}");
+    }
 
     let ret = c.apply("art", false, None);
     assert_all_ok(&ret);
@@ -831,7 +845,10 @@ fn git_latest() {
         assert_eq!(result(&ret, "git", id), json!(false), "{id}: {ret:#}");
     }
     assert!(comment(&ret, "git", "norepo").starts_with("Failed to check remote refs:"));
-    assert_eq!(comment(&ret, "git", "notarget"), "\"target\" option is required");
+    assert_eq!(
+        comment(&ret, "git", "notarget"),
+        "Missing parameter target for state git.latest\n"
+    );
 }
 
 const LOCALE: &str = "\

@@ -392,7 +392,7 @@ pub fn cache_path(ctx: &RunContext, url: &str, saltenv: &str) -> PathBuf {
     let path = path.split(['?', '#']).next().unwrap_or("");
     cd.join("extrn_files")
         .join(saltenv)
-        .join(host)
+        .join(host.replace(':', ""))
         .join(path.trim_start_matches('/'))
 }
 

@@ -28,6 +28,13 @@ impl StateModule for Git {
         &["latest"]
     }
 
+    fn required_args(&self, fun: &str) -> &'static [&'static str] {
+        match fun {
+            "latest" => &["target"],
+            _ => &[],
+        }
+    }
+
     fn call(&self, fun: &str, call: &StateCall<'_>) -> StateReturn {
         match fun {
             "latest" => latest(call),
@@ -313,6 +320,37 @@ fn latest(call: &StateCall<'_>) -> StateReturn {
     let url_ok = cur_url == name;
     if local_rev == want_full && url_ok {
         ret.comment = format!("Repository {target} is up-to-date");
+        // Salt fetches tags the checkout lacks (e.g. after a shallow clone) and reports
+        // them as a Python set repr.
+        if fetch_tags && !call.test {
+            let mut missing: Vec<String> = Vec::new();
+            let local_tags = g.ok(Some(&target), &["tag", "--list"]).unwrap_or_default();
+            let local: Vec<&str> = local_tags.lines().map(str::trim).collect();
+            for line in refs.lines() {
+                if let Some(t) = line.split_once('\t').and_then(|(_, r)| r.strip_prefix("refs/tags/")) {
+                    if !t.ends_with("^{}") && !local.contains(&t) && !missing.iter().any(|m| m == t) {
+                        missing.push(t.to_string());
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                let mut args: Vec<String> = vec!["fetch".into(), remote.clone(), "--tags".into()];
+                if let Some(d) = &depth {
+                    args.push("--depth".into());
+                    args.push(d.clone());
+                }
+                let a: Vec<&str> = args.iter().map(String::as_str).collect();
+                if g.ok(Some(&target), &a).is_ok() {
+                    missing.sort();
+                    let set: Vec<String> = missing.iter().map(|t| format!("'{t}'")).collect();
+                    ret.changes
+                        .insert("new_tags", Value::from(format!("{{{}}}", set.join(", "))));
+                    ret.comment += &format!(
+                        "\n\nChanges made: {name} was fetched, resulting in updated refs"
+                    );
+                }
+            }
+        }
         return ret;
     }
     let dirty = g
