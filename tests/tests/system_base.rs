@@ -51,7 +51,10 @@ fn timezone_system() {
         comment(&ret, "timezone", "tz"),
         "Timezone Europe/Berlin needs to be set"
     );
-    assert_eq!(c.sh_ok("readlink /etc/localtime; cat /etc/timezone"), before);
+    assert_eq!(
+        c.sh_ok("readlink /etc/localtime; cat /etc/timezone"),
+        before
+    );
 
     let ret = c.apply("tz", false, None);
     assert_all_ok(&ret);
@@ -147,7 +150,9 @@ fn mount_tmpfs_persisted() {
         comment(&ret, "mount", "scratch"),
         "/mnt/scratch would be created and mounted"
     );
-    assert!(c.read_file("/proc/self/mountinfo").is_some_and(|m| !m.contains("/mnt/scratch")));
+    assert!(c
+        .read_file("/proc/self/mountinfo")
+        .is_some_and(|m| !m.contains("/mnt/scratch")));
     assert_eq!(c.read_file("/etc/fstab").unwrap_or_default(), fstab);
 
     let ret = c.apply("mnt", false, None);
@@ -157,7 +162,10 @@ fn mount_tmpfs_persisted() {
         json!({"mount": true, "persist": "new"})
     );
     let info = c.sh_ok("grep ' /mnt/scratch ' /proc/self/mountinfo");
-    assert!(info.contains(" - tmpfs tmpfs ") && info.contains("size=65536k"), "{info}");
+    assert!(
+        info.contains(" - tmpfs tmpfs ") && info.contains("size=65536k"),
+        "{info}"
+    );
     assert_eq!(c.sh_ok("stat -c %a /mnt/scratch").trim(), "1777");
     assert_eq!(
         c.read_file("/etc/fstab").unwrap_or_default(),
@@ -196,7 +204,10 @@ fn mount_tmpfs_persisted() {
         "Missing parameter device for state mount.mounted\n"
     );
     assert_eq!(result(&ret, "mount", "nodir"), json!(false));
-    assert_eq!(comment(&ret, "mount", "nodir"), "Mount directory is not present");
+    assert_eq!(
+        comment(&ret, "mount", "nodir"),
+        "Mount directory is not present"
+    );
     assert_eq!(result(&ret, "mount", "badfs"), json!(false));
     assert!(!comment(&ret, "mount", "badfs").is_empty());
 }
@@ -323,7 +334,10 @@ fn cron_present_absent() {
     assert_all_ok(&ret);
     assert_eq!(changed(&ret), 3, "{ret:#}");
     let tab = crontab();
-    assert!(!tab.contains("backup.sh") && !tab.contains("MAILTO") && !tab.contains("/usr/bin/true"), "{tab}");
+    assert!(
+        !tab.contains("backup.sh") && !tab.contains("MAILTO") && !tab.contains("/usr/bin/true"),
+        "{tab}"
+    );
     assert!(tab.contains("@reboot /usr/bin/logger booted"));
     let ret = c.apply("cronabs", false, None);
     assert_eq!(changed(&ret), 0);
@@ -331,7 +345,10 @@ fn cron_present_absent() {
     // bad arguments: crontab's own error, as Salt reports it
     let ret = c.apply("cronbad", false, None);
     assert_eq!(result(&ret, "cron", "nouser"), json!(false));
-    assert!(comment(&ret, "cron", "nouser").contains("nosuchuser"), "{ret:#}");
+    assert!(
+        comment(&ret, "cron", "nouser").contains("nosuchuser"),
+        "{ret:#}"
+    );
 }
 
 const CRON_FILE: &str = "\
@@ -353,7 +370,12 @@ fn cron_file() {
     let ret = c.apply("cronfile", false, None);
     assert_all_ok(&ret);
     let s = state(&ret, "cron", "root crontab");
-    assert!(s["changes"]["diff"].as_str().is_some_and(|d| d.contains("+15 1 * * * /usr/local/bin/rotate")), "{ret:#}");
+    assert!(
+        s["changes"]["diff"]
+            .as_str()
+            .is_some_and(|d| d.contains("+15 1 * * * /usr/local/bin/rotate")),
+        "{ret:#}"
+    );
     assert_eq!(
         String::from_utf8_lossy(&c.exec(&["crontab", "-l"]).stdout),
         CRONTAB_SRC
@@ -407,7 +429,9 @@ fn host_present_absent() {
     c.write_sls("hostsabs", HOSTS_ABSENT);
     c.write_sls("hostsbad", HOSTS_BAD);
     // Docker bind-mounts /etc/hosts: it can only be rewritten in place.
-    assert!(c.sh_ok("grep ' /etc/hosts ' /proc/self/mountinfo || true").contains("/etc/hosts"));
+    assert!(c
+        .sh_ok("grep ' /etc/hosts ' /proc/self/mountinfo || true")
+        .contains("/etc/hosts"));
     let inode = c.sh_ok("stat -c %i /etc/hosts");
     let before = c.read_file("/etc/hosts").unwrap_or_default();
 
@@ -422,12 +446,26 @@ fn host_present_absent() {
         json!({"added": {"10.1.2.3": ["web.internal"]}, "comment_added": {"10.1.2.3": ["app server"]}})
     );
     let text = c.read_file("/etc/hosts").unwrap_or_default();
-    assert!(text.contains("10.1.2.3\t\tweb.internal\t\t# app server\n"), "{text}");
-    assert!(text.contains("10.1.2.4\t\tdb1.internal db.internal\n"), "{text}");
-    assert!(text.contains("10.1.2.5\t\tdb1.internal db.internal\n"), "{text}");
+    assert!(
+        text.contains("10.1.2.3\t\tweb.internal\t\t# app server\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("10.1.2.4\t\tdb1.internal db.internal\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("10.1.2.5\t\tdb1.internal db.internal\n"),
+        "{text}"
+    );
     assert!(text.contains("localhost"));
     assert_eq!(c.sh_ok("stat -c %i /etc/hosts"), inode);
-    assert_eq!(c.sh_ok("getent hosts web.internal").split_whitespace().next(), Some("10.1.2.3"));
+    assert_eq!(
+        c.sh_ok("getent hosts web.internal")
+            .split_whitespace()
+            .next(),
+        Some("10.1.2.3")
+    );
 
     let ret = c.apply("hosts", false, None);
     assert_all_ok(&ret);
@@ -436,7 +474,10 @@ fn host_present_absent() {
     let ret = c.apply("hostsabs", false, None);
     assert_all_ok(&ret);
     let text = c.read_file("/etc/hosts").unwrap_or_default();
-    assert!(!text.contains("web.internal") && !text.contains(" db.internal"), "{text}");
+    assert!(
+        !text.contains("web.internal") && !text.contains(" db.internal"),
+        "{text}"
+    );
     assert!(text.contains("db1.internal"), "{text}");
     let ret = c.apply("hostsabs", false, None);
     assert_eq!(changed(&ret), 0, "{ret:#}");
@@ -448,7 +489,10 @@ fn host_present_absent() {
         "Missing parameter ip for state host.present\n"
     );
     // rsalt refuses a non-IP address (Salt writes it to /etc/hosts): not oracle-compared.
-    c.write_sls("hostsinv", "inv:\n  host.present:\n    - name: y.internal\n    - ip: not-an-ip\n");
+    c.write_sls(
+        "hostsinv",
+        "inv:\n  host.present:\n    - name: y.internal\n    - ip: not-an-ip\n",
+    );
     let o = c.apply_output("hostsinv", false, None);
     if c.bin == "rsalt-call" {
         let ret = rsalt_tests::container::parse_local(&o);
@@ -457,7 +501,10 @@ fn host_present_absent() {
             comment(&ret, "host", "inv"),
             "Invalid IP Address for y.internal (not-an-ip)"
         );
-        assert!(!c.read_file("/etc/hosts").unwrap_or_default().contains("not-an-ip"));
+        assert!(!c
+            .read_file("/etc/hosts")
+            .unwrap_or_default()
+            .contains("not-an-ip"));
     }
 }
 
@@ -653,7 +700,14 @@ fn archive_extracted() {
     let s = state(&ret, "archive", "artifact");
     assert_eq!(
         s["changes"]["extracted_files"],
-        json!(["app-1.4.2", "app-1.4.2/app.conf", "app-1.4.2/bin", "app-1.4.2/bin/app", "app-1.4.2/share", "app-1.4.2/share/app.conf"])
+        json!([
+            "app-1.4.2",
+            "app-1.4.2/app.conf",
+            "app-1.4.2/bin",
+            "app-1.4.2/bin/app",
+            "app-1.4.2/share",
+            "app-1.4.2/share/app.conf"
+        ])
     );
     assert_eq!(s["changes"]["directories_created"], json!(["/opt/app/"]));
     assert_eq!(s["changes"]["updated ownership"], json!(true));
@@ -666,7 +720,10 @@ fn archive_extracted() {
         let ret = rsalt_tests::container::parse_local(&c.apply_output("arthttp", false, None));
         assert_all_ok(&ret);
         let s = state(&ret, "archive", "from http");
-        assert_eq!(s["changes"]["extracted_files"], json!(["app-1.4.2", "app-1.4.2/app.conf"]));
+        assert_eq!(
+            s["changes"]["extracted_files"],
+            json!(["app-1.4.2", "app-1.4.2/app.conf"])
+        );
         assert!(comment(&ret, "archive", "from http")
             .ends_with("Output was trimmed to 2 number of lines"));
         assert!(c.sh("test -x /opt/http/app-1.4.2/bin/app").status.success());
@@ -691,19 +748,33 @@ fn archive_extracted() {
     let ret = c.apply("art", false, None);
     assert_all_ok(&ret);
     assert_eq!(changed(&ret), 1, "{ret:#}");
-    assert!(c.sh("test -f /opt/app/app-1.4.2/share/app.conf").status.success());
+    assert!(c
+        .sh("test -f /opt/app/app-1.4.2/share/app.conf")
+        .status
+        .success());
 
     let ret = c.apply("artbad", false, None);
     assert_eq!(result(&ret, "archive", "bomb"), json!(false));
-    assert!(comment(&ret, "archive", "bomb").starts_with("Archive does not have a single top-level directory."));
+    assert!(comment(&ret, "archive", "bomb")
+        .starts_with("Archive does not have a single top-level directory."));
     assert_eq!(result(&ret, "archive", "wrong hash"), json!(false));
-    assert!(comment(&ret, "archive", "wrong hash").contains("does not match the desired source_hash"));
+    assert!(
+        comment(&ret, "archive", "wrong hash").contains("does not match the desired source_hash")
+    );
     assert_eq!(
         comment(&ret, "archive", "missing source"),
         "Source file '/srv/salt/dist/nope.tar.gz' does not exist"
     );
-    assert_eq!(comment(&ret, "archive", "relative"), "opt/relative is not an absolute path");
-    assert!(c.sh("test -e /opt/bomb || test -e /opt/wrong").status.code() == Some(1));
+    assert_eq!(
+        comment(&ret, "archive", "relative"),
+        "opt/relative is not an absolute path"
+    );
+    assert!(
+        c.sh("test -e /opt/bomb || test -e /opt/wrong")
+            .status
+            .code()
+            == Some(1)
+    );
 
     let ret = c.apply("artclean", false, None);
     assert_all_ok(&ret);
@@ -777,7 +848,10 @@ fn git_latest() {
         return;
     };
     c.sh_ok(MAKE_REPO);
-    let v1 = c.sh_ok("git -C /srv/git/app rev-parse main").trim().to_string();
+    let v1 = c
+        .sh_ok("git -C /srv/git/app rev-parse main")
+        .trim()
+        .to_string();
     c.write_sls("git", GIT);
     c.write_sls("gitforce", GIT_FORCE);
     c.write_sls("gitbad", GIT_BAD);
@@ -796,14 +870,27 @@ fn git_latest() {
         state(&ret, "git", "app")["changes"],
         json!({"new": "file:///srv/git/app => /srv/app", "revision": {"new": v1, "old": null}})
     );
-    assert_eq!(comment(&ret, "git", "app"), "file:///srv/git/app cloned to /srv/app");
-    assert_eq!(c.sh_ok("cat /srv/app/VERSION; git -C /srv/app rev-parse --abbrev-ref HEAD"), "v1\nmain\n");
-    assert_eq!(c.sh_ok("git -C /srv/app-release rev-list --count HEAD").trim(), "1");
+    assert_eq!(
+        comment(&ret, "git", "app"),
+        "file:///srv/git/app cloned to /srv/app"
+    );
+    assert_eq!(
+        c.sh_ok("cat /srv/app/VERSION; git -C /srv/app rev-parse --abbrev-ref HEAD"),
+        "v1\nmain\n"
+    );
+    assert_eq!(
+        c.sh_ok("git -C /srv/app-release rev-list --count HEAD")
+            .trim(),
+        "1"
+    );
 
     let ret = c.apply("git", false, None);
     assert_all_ok(&ret);
     assert_eq!(state(&ret, "git", "app")["changes"], json!({}));
-    assert_eq!(comment(&ret, "git", "app"), "Repository /srv/app is up-to-date");
+    assert_eq!(
+        comment(&ret, "git", "app"),
+        "Repository /srv/app is up-to-date"
+    );
 
     // upstream moves: test=True predicts, apply fast-forwards
     let v2 = c.sh_ok(NEW_COMMIT).trim().to_string();
@@ -825,12 +912,20 @@ fn git_latest() {
     // local changes block the update unless force_reset
     c.sh_ok("echo local > /srv/app/VERSION");
     let v3 = c
-        .sh_ok(&NEW_COMMIT.replace("2026-01-02", "2026-01-03").replace("echo v2", "echo v3").replace("-qam v2", "-qam v3"))
+        .sh_ok(
+            &NEW_COMMIT
+                .replace("2026-01-02", "2026-01-03")
+                .replace("echo v2", "echo v3")
+                .replace("-qam v2", "-qam v3"),
+        )
         .trim()
         .to_string();
     let ret = c.apply("git", false, None);
     assert_eq!(result(&ret, "git", "app"), json!(false));
-    assert!(comment(&ret, "git", "app").contains("there are uncommitted changes"), "{ret:#}");
+    assert!(
+        comment(&ret, "git", "app").contains("there are uncommitted changes"),
+        "{ret:#}"
+    );
     assert_eq!(c.sh_ok("cat /srv/app/VERSION"), "local\n");
     let ret = c.apply("gitforce", false, None);
     assert_all_ok(&ret);
@@ -896,5 +991,8 @@ fn locale_system() {
 
     let ret = c.apply("localebad", false, None);
     assert_eq!(result(&ret, "locale", "nope"), json!(false));
-    assert_eq!(comment(&ret, "locale", "nope"), "Failed to generate locale xx_NOPE.UTF-8");
+    assert_eq!(
+        comment(&ret, "locale", "nope"),
+        "Failed to generate locale xx_NOPE.UTF-8"
+    );
 }

@@ -17,7 +17,11 @@ use std::path::{Path, PathBuf};
 
 /// Registers `archive.list`.
 pub fn register(r: &mut ExecRegistry) {
-    r.add_doc("archive.list", list_fn, "List the files and directories in an tar, zip, or rar archive.\n");
+    r.add_doc(
+        "archive.list",
+        list_fn,
+        "List the files and directories in an tar, zip, or rar archive.\n",
+    );
 }
 
 /// What an archive holds (`archive.list(verbose=True)`).
@@ -106,8 +110,18 @@ pub fn finish(mut c: Contents, strip_components: Option<usize>) -> Contents {
         }
     }
     c.top_level_dirs = top;
-    c.top_level_files = c.files.iter().filter(|f| !f.contains('/')).cloned().collect();
-    c.top_level_links = c.links.iter().filter(|f| !f.contains('/')).cloned().collect();
+    c.top_level_files = c
+        .files
+        .iter()
+        .filter(|f| !f.contains('/'))
+        .cloned()
+        .collect();
+    c.top_level_links = c
+        .links
+        .iter()
+        .filter(|f| !f.contains('/'))
+        .cloned()
+        .collect();
     c
 }
 
@@ -171,7 +185,9 @@ pub fn parse_zip_listing(out: &str) -> Contents {
     let mut c = Contents::default();
     let mut dirs: Vec<String> = Vec::new();
     for line in out.lines() {
-        let Some(kind) = line.chars().next() else { continue };
+        let Some(kind) = line.chars().next() else {
+            continue;
+        };
         if !matches!(kind, '-' | 'd' | 'l') {
             continue;
         }
@@ -232,7 +248,10 @@ pub fn list_local(
             Ok(finish(parse_tar_listing(&r.stdout), strip_components))
         }
         "zip" => {
-            let argv: Vec<String> = ["unzip", "-Z", path].iter().map(|s| s.to_string()).collect();
+            let argv: Vec<String> = ["unzip", "-Z", path]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             let r = sysutil::run_spec(ctx, &argv, None, &[], true, true)?;
             if r.retcode != Some(0) {
                 return Err(failed(format!("{path} is not a ZIP file")));
@@ -446,7 +465,15 @@ pub fn cache_file(ctx: &RunContext, url: &str, saltenv: &str) -> Result<PathBuf,
 fn list_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let b = args.bind(&Sig {
         name: "list_",
-        params: &["name", "archive_format", "options", "strip_components", "clean", "verbose", "saltenv"],
+        params: &[
+            "name",
+            "archive_format",
+            "options",
+            "strip_components",
+            "clean",
+            "verbose",
+            "saltenv",
+        ],
         required: 1,
         varargs: false,
         varkw: true,

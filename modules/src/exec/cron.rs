@@ -23,18 +23,66 @@ pub const SALT_CRON_NO_IDENTIFIER: &str = "NO ID SET";
 
 /// Registers the `cron.*` functions.
 pub fn register(r: &mut ExecRegistry) {
-    r.add_doc("cron.raw_cron", raw_cron_fn, "Return the contents of the user's crontab\n");
-    r.add_doc("cron.list_tab", list_tab_fn, "Return the contents of the specified user's crontab\n");
-    r.add_doc("cron.ls", list_tab_fn, "Return the contents of the specified user's crontab\n");
-    r.add_doc("cron.get_entry", get_entry_fn, "Return the specified entry from user's crontab.\n");
-    r.add_doc("cron.set_job", set_job_fn, "Sets a cron job up for a specified user.\n");
-    r.add_doc("cron.set_special", set_special_fn, "Set up a special command in the crontab.\n");
-    r.add_doc("cron.rm_job", rm_job_fn, "Remove a cron job for a specified user.\n");
-    r.add_doc("cron.rm", rm_job_fn, "Remove a cron job for a specified user.\n");
-    r.add_doc("cron.rm_special", rm_special_fn, "Remove a special cron job for a specified user.\n");
-    r.add_doc("cron.set_env", set_env_fn, "Set up an environment variable in the crontab.\n");
-    r.add_doc("cron.rm_env", rm_env_fn, "Remove cron environment variable for a specified user.\n");
-    r.add_doc("cron.write_cron_file", write_cron_file_fn, "Writes the contents of a file to a user's crontab\n");
+    r.add_doc(
+        "cron.raw_cron",
+        raw_cron_fn,
+        "Return the contents of the user's crontab\n",
+    );
+    r.add_doc(
+        "cron.list_tab",
+        list_tab_fn,
+        "Return the contents of the specified user's crontab\n",
+    );
+    r.add_doc(
+        "cron.ls",
+        list_tab_fn,
+        "Return the contents of the specified user's crontab\n",
+    );
+    r.add_doc(
+        "cron.get_entry",
+        get_entry_fn,
+        "Return the specified entry from user's crontab.\n",
+    );
+    r.add_doc(
+        "cron.set_job",
+        set_job_fn,
+        "Sets a cron job up for a specified user.\n",
+    );
+    r.add_doc(
+        "cron.set_special",
+        set_special_fn,
+        "Set up a special command in the crontab.\n",
+    );
+    r.add_doc(
+        "cron.rm_job",
+        rm_job_fn,
+        "Remove a cron job for a specified user.\n",
+    );
+    r.add_doc(
+        "cron.rm",
+        rm_job_fn,
+        "Remove a cron job for a specified user.\n",
+    );
+    r.add_doc(
+        "cron.rm_special",
+        rm_special_fn,
+        "Remove a special cron job for a specified user.\n",
+    );
+    r.add_doc(
+        "cron.set_env",
+        set_env_fn,
+        "Set up an environment variable in the crontab.\n",
+    );
+    r.add_doc(
+        "cron.rm_env",
+        rm_env_fn,
+        "Remove cron environment variable for a specified user.\n",
+    );
+    r.add_doc(
+        "cron.write_cron_file",
+        write_cron_file_fn,
+        "Writes the contents of a file to a user's crontab\n",
+    );
 }
 
 /// One cron line (a timed job when `spec` is None, an `@special` job otherwise).
@@ -108,7 +156,10 @@ impl Tab {
             "pre",
             Value::List(self.pre.iter().map(|s| Value::from(s.as_str())).collect()),
         );
-        d.insert("crons", Value::List(self.crons.iter().map(Job::to_value).collect()));
+        d.insert(
+            "crons",
+            Value::List(self.crons.iter().map(Job::to_value).collect()),
+        );
         d.insert(
             "special",
             Value::List(self.special.iter().map(Job::to_value).collect()),
@@ -204,9 +255,10 @@ pub fn parse_tab(data: &str) -> Tab {
                 None => comment_line,
                 Some(c) => format!("{c}\n{comment_line}"),
             });
-        } else if line.find('=').is_some_and(|i| {
-            i > 0 && line.find(' ').is_none_or(|s| i < s)
-        }) {
+        } else if line
+            .find('=')
+            .is_some_and(|i| i > 0 && line.find(' ').is_none_or(|s| i < s))
+        {
             let (n, v) = line.split_once('=').unwrap_or((line, ""));
             ret.env.push((n.to_string(), v.to_string()));
         } else if line.split(' ').count() > 5 {
@@ -307,14 +359,22 @@ pub fn write_cron_file(
 }
 
 /// Writes `text` as the user's crontab; `Err(stderr)` when `crontab` fails.
-pub fn write_tab_text(ctx: &RunContext, user: &str, text: &str) -> Result<Result<(), String>, CallError> {
+pub fn write_tab_text(
+    ctx: &RunContext,
+    user: &str,
+    text: &str,
+) -> Result<Result<(), String>, CallError> {
     let dir = std::env::temp_dir();
     let path = crate::state::file::util::write_temp_in(&dir, "__salt.tmp.", text.as_bytes())
         .map_err(|e| failed(e.to_string()))?;
     let r = write_cron_file(ctx, user, &path.to_string_lossy());
     let _ = std::fs::remove_file(&path);
     let r = r?;
-    Ok(if r.retcode == Some(0) { Ok(()) } else { Err(r.stderr) })
+    Ok(if r.retcode == Some(0) {
+        Ok(())
+    } else {
+        Err(r.stderr)
+    })
 }
 
 fn write_tab(ctx: &RunContext, user: &str, tab: &Tab) -> Result<Result<(), String>, CallError> {
@@ -432,7 +492,12 @@ pub fn set(ctx: &RunContext, user: &str, want: &Want) -> Result<String, CallErro
         *t = t.to_lowercase();
     }
     let mut lst = list_tab(ctx, user)?;
-    let all: Vec<Job> = lst.crons.iter().chain(lst.special.iter()).cloned().collect();
+    let all: Vec<Job> = lst
+        .crons
+        .iter()
+        .chain(lst.special.iter())
+        .cloned()
+        .collect();
     for cron in all {
         let cid = cron_id(&cron);
         if !cron_matched(&cron, &want.cmd, want.identifier.as_deref()) {
@@ -466,7 +531,10 @@ pub fn set(ctx: &RunContext, user: &str, want: &Want) -> Result<String, CallErro
         ];
         let mut tests: Vec<(Option<String>, Option<String>)> = vec![
             (cron.comment.clone(), want.comment.clone()),
-            (b(cron.commented).map(String::from), b(want.commented).map(String::from)),
+            (
+                b(cron.commented).map(String::from),
+                b(want.commented).map(String::from),
+            ),
             (want.identifier.clone(), Some(test_setted_id)),
         ];
         for (i, ct) in cur_times.iter().enumerate() {
@@ -481,9 +549,25 @@ pub fn set(ctx: &RunContext, user: &str, want: &Want) -> Result<String, CallErro
             return Ok("present".into());
         }
         if cron.spec.is_some() {
-            rm(ctx, user, &want.cmd, true, None, &[None, None, None, None, None], Some(&cid))?;
+            rm(
+                ctx,
+                user,
+                &want.cmd,
+                true,
+                None,
+                &[None, None, None, None, None],
+                Some(&cid),
+            )?;
         } else {
-            rm(ctx, user, &want.cmd, false, None, &[None, None, None, None, None], Some(&cid))?;
+            rm(
+                ctx,
+                user,
+                &want.cmd,
+                false,
+                None,
+                &[None, None, None, None, None],
+                Some(&cid),
+            )?;
         }
         let mut next = want.clone();
         if is_special {
@@ -512,7 +596,8 @@ pub fn set(ctx: &RunContext, user: &str, want: &Want) -> Result<String, CallErro
                 if let Some(i) = want.identifier.as_deref().filter(|i| !i.is_empty()) {
                     cid_opt = Some(i.to_string());
                 }
-                if cid_opt.as_deref() == Some(SALT_CRON_NO_IDENTIFIER) && cron.identifier.is_none() {
+                if cid_opt.as_deref() == Some(SALT_CRON_NO_IDENTIFIER) && cron.identifier.is_none()
+                {
                     cid_opt = None;
                 }
             }
@@ -575,7 +660,11 @@ pub fn rm(
     identifier: Option<&str>,
 ) -> Result<String, CallError> {
     let mut lst = list_tab(ctx, user)?;
-    let list = if special { &mut lst.special } else { &mut lst.crons };
+    let list = if special {
+        &mut lst.special
+    } else {
+        &mut lst.crons
+    };
     let pos = list.iter().position(|val| {
         if !cron_matched(val, cmd, identifier) {
             return false;
@@ -585,7 +674,13 @@ pub fn rm(
         } else if times.iter().all(Option::is_none) {
             true
         } else {
-            let cur = [&val.minute, &val.hour, &val.daymonth, &val.month, &val.dayweek];
+            let cur = [
+                &val.minute,
+                &val.hour,
+                &val.daymonth,
+                &val.month,
+                &val.dayweek,
+            ];
             times.iter().zip(cur).all(|(w, c)| match w {
                 None => true,
                 Some(w) => c == w || (w.eq_ignore_ascii_case("random") && c != "*"),
@@ -609,7 +704,12 @@ pub fn rm(
 }
 
 /// `cron.set_env`.
-pub fn set_env(ctx: &RunContext, user: &str, name: &str, value: Option<&str>) -> Result<String, CallError> {
+pub fn set_env(
+    ctx: &RunContext,
+    user: &str,
+    name: &str,
+    value: Option<&str>,
+) -> Result<String, CallError> {
     let mut lst = list_tab(ctx, user)?;
     if let Some((_, v)) = lst.env.iter().find(|(n, _)| n == name) {
         if Some(v.as_str()) != value {
@@ -619,7 +719,8 @@ pub fn set_env(ctx: &RunContext, user: &str, name: &str, value: Option<&str>) ->
         }
         return Ok("present".into());
     }
-    lst.env.push((name.to_string(), value.unwrap_or("").to_string()));
+    lst.env
+        .push((name.to_string(), value.unwrap_or("").to_string()));
     Ok(match write_tab(ctx, user, &lst)? {
         Ok(()) => "new".into(),
         Err(e) => e,
@@ -686,12 +787,29 @@ fn opt_s(b: &super::Bound, k: &str) -> Option<String> {
 fn set_job_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let b = args.bind(&sig(
         "set_job",
-        &["user", "minute", "hour", "daymonth", "month", "dayweek", "cmd", "commented", "comment", "identifier"],
+        &[
+            "user",
+            "minute",
+            "hour",
+            "daymonth",
+            "month",
+            "dayweek",
+            "cmd",
+            "commented",
+            "comment",
+            "identifier",
+        ],
         7,
     ))?;
     let t = |k: &str| b.get(k).map(Value::to_py_str).unwrap_or_default();
     let want = Want {
-        times: [t("minute"), t("hour"), t("daymonth"), t("month"), t("dayweek")],
+        times: [
+            t("minute"),
+            t("hour"),
+            t("daymonth"),
+            t("month"),
+            t("dayweek"),
+        ],
         special: None,
         cmd: t("cmd"),
         commented: b.get("commented").is_some_and(|v| v == &Value::Bool(true)),
@@ -704,7 +822,14 @@ fn set_job_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 fn set_special_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let b = args.bind(&sig(
         "set_special",
-        &["user", "special", "cmd", "commented", "comment", "identifier"],
+        &[
+            "user",
+            "special",
+            "cmd",
+            "commented",
+            "comment",
+            "identifier",
+        ],
         3,
     ))?;
     let t = |k: &str| b.get(k).map(Value::to_py_str).unwrap_or_default();
@@ -722,7 +847,16 @@ fn set_special_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 fn rm_job_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let b = args.bind(&sig(
         "rm_job",
-        &["user", "cmd", "minute", "hour", "daymonth", "month", "dayweek", "identifier"],
+        &[
+            "user",
+            "cmd",
+            "minute",
+            "hour",
+            "daymonth",
+            "month",
+            "dayweek",
+            "identifier",
+        ],
         2,
     ))?;
     let times = [
@@ -745,7 +879,11 @@ fn rm_job_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 }
 
 fn rm_special_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
-    let b = args.bind(&sig("rm_special", &["user", "cmd", "special", "identifier"], 2))?;
+    let b = args.bind(&sig(
+        "rm_special",
+        &["user", "cmd", "special", "identifier"],
+        2,
+    ))?;
     rm(
         ctx,
         &b.str("user").unwrap_or_default(),
@@ -771,8 +909,12 @@ fn set_env_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 
 fn rm_env_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let b = args.bind(&sig("rm_env", &["user", "name"], 2))?;
-    rm_env(ctx, &b.str("user").unwrap_or_default(), &b.str("name").unwrap_or_default())
-        .map(Value::from)
+    rm_env(
+        ctx,
+        &b.str("user").unwrap_or_default(),
+        &b.str("name").unwrap_or_default(),
+    )
+    .map(Value::from)
 }
 
 fn write_cron_file_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {

@@ -16,14 +16,46 @@ use std::path::PathBuf;
 
 /// Registers the `hosts.*` functions.
 pub fn register(r: &mut ExecRegistry) {
-    r.add_doc("hosts.list_hosts", list_hosts_fn, "Return the hosts found in the hosts file\n");
-    r.add_doc("hosts.get_ip", get_ip_fn, "Return the ip associated with the named host\n");
-    r.add_doc("hosts.get_alias", get_alias_fn, "Return the list of aliases associated with an ip\n");
-    r.add_doc("hosts.has_pair", has_pair_fn, "Return true if the alias is set\n");
-    r.add_doc("hosts.set_host", set_host_fn, "Set the host entry in the hosts file for the given ip\n");
-    r.add_doc("hosts.rm_host", rm_host_fn, "Remove a host entry from the hosts file\n");
-    r.add_doc("hosts.add_host", add_host_fn, "Add a host to an existing entry\n");
-    r.add_doc("hosts.set_comment", set_comment_fn, "Set the comment for a host to an existing entry\n");
+    r.add_doc(
+        "hosts.list_hosts",
+        list_hosts_fn,
+        "Return the hosts found in the hosts file\n",
+    );
+    r.add_doc(
+        "hosts.get_ip",
+        get_ip_fn,
+        "Return the ip associated with the named host\n",
+    );
+    r.add_doc(
+        "hosts.get_alias",
+        get_alias_fn,
+        "Return the list of aliases associated with an ip\n",
+    );
+    r.add_doc(
+        "hosts.has_pair",
+        has_pair_fn,
+        "Return true if the alias is set\n",
+    );
+    r.add_doc(
+        "hosts.set_host",
+        set_host_fn,
+        "Set the host entry in the hosts file for the given ip\n",
+    );
+    r.add_doc(
+        "hosts.rm_host",
+        rm_host_fn,
+        "Remove a host entry from the hosts file\n",
+    );
+    r.add_doc(
+        "hosts.add_host",
+        add_host_fn,
+        "Add a host to an existing entry\n",
+    );
+    r.add_doc(
+        "hosts.set_comment",
+        set_comment_fn,
+        "Set the comment for a host to an existing entry\n",
+    );
 }
 
 /// One parsed entry of the hosts file.
@@ -65,7 +97,10 @@ pub fn parse(text: &str) -> Vec<Entry> {
             continue;
         }
         let (body, comment) = match line.find('#') {
-            Some(i) => (line[..i].trim(), Some(line[i + 1..].trim_start().to_string())),
+            Some(i) => (
+                line[..i].trim(),
+                Some(line[i + 1..].trim_start().to_string()),
+            ),
             None => (line, None),
         };
         let mut comps = body.split_whitespace();
@@ -268,7 +303,11 @@ pub fn set_host(
             continue;
         }
         if t.split_whitespace().next() == Some(ip) {
-            *l = if ovr { String::new() } else { line_to_add.clone() };
+            *l = if ovr {
+                String::new()
+            } else {
+                line_to_add.clone()
+            };
             ovr = true;
         }
     }
@@ -345,7 +384,9 @@ fn get_ip_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 fn get_alias_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let b = args.bind(&sig("get_alias", &["ip"], 1))?;
     let a = get_alias(&read_hosts(ctx), &b.str("ip").unwrap_or_default());
-    Ok(Value::List(a.iter().map(|s| Value::from(s.as_str())).collect()))
+    Ok(Value::List(
+        a.iter().map(|s| Value::from(s.as_str())).collect(),
+    ))
 }
 
 fn has_pair_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
@@ -372,14 +413,22 @@ fn set_host_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 
 fn rm_host_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let b = args.bind(&sig("rm_host", &["ip", "alias"], 2))?;
-    rm_host(ctx, &b.str("ip").unwrap_or_default(), &b.str("alias").unwrap_or_default())
-        .map(Value::Bool)
+    rm_host(
+        ctx,
+        &b.str("ip").unwrap_or_default(),
+        &b.str("alias").unwrap_or_default(),
+    )
+    .map(Value::Bool)
 }
 
 fn add_host_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let b = args.bind(&sig("add_host", &["ip", "alias"], 2))?;
-    add_host(ctx, &b.str("ip").unwrap_or_default(), &b.str("alias").unwrap_or_default())
-        .map(Value::Bool)
+    add_host(
+        ctx,
+        &b.str("ip").unwrap_or_default(),
+        &b.str("alias").unwrap_or_default(),
+    )
+    .map(Value::Bool)
 }
 
 fn set_comment_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {

@@ -14,11 +14,31 @@ use std::path::Path;
 
 /// Registers the `locale.*` functions.
 pub fn register(r: &mut ExecRegistry) {
-    r.add_doc("locale.get_locale", get_locale_fn, "Get the current system locale\n");
-    r.add_doc("locale.set_locale", set_locale_fn, "Sets the current system locale\n");
-    r.add_doc("locale.list_avail", list_avail_fn, "Lists available (compiled) locales\n");
-    r.add_doc("locale.avail", avail_fn, "Check if a locale is available.\n");
-    r.add_doc("locale.gen_locale", gen_locale_fn, "Generate a locale. Options:\n");
+    r.add_doc(
+        "locale.get_locale",
+        get_locale_fn,
+        "Get the current system locale\n",
+    );
+    r.add_doc(
+        "locale.set_locale",
+        set_locale_fn,
+        "Sets the current system locale\n",
+    );
+    r.add_doc(
+        "locale.list_avail",
+        list_avail_fn,
+        "Lists available (compiled) locales\n",
+    );
+    r.add_doc(
+        "locale.avail",
+        avail_fn,
+        "Check if a locale is available.\n",
+    );
+    r.add_doc(
+        "locale.gen_locale",
+        gen_locale_fn,
+        "Generate a locale. Options:\n",
+    );
 }
 
 /// The parts of `language[_territory][.codeset][@modifier] [charmap]`.
@@ -36,7 +56,7 @@ pub struct LocaleParts {
     pub charmap: String,
 }
 
-fn split2<'a>(s: &'a str, c: char) -> (&'a str, &'a str) {
+fn split2(s: &str, c: char) -> (&str, &str) {
     s.split_once(c).unwrap_or((s, ""))
 }
 
@@ -58,7 +78,12 @@ pub fn split_locale(loc: &str) -> LocaleParts {
 /// `salt.utils.locales.join_locale`.
 pub fn join_locale(c: &LocaleParts) -> String {
     let mut s = c.language.clone();
-    for (sep, v) in [('_', &c.territory), ('.', &c.codeset), ('@', &c.modifier), (' ', &c.charmap)] {
+    for (sep, v) in [
+        ('_', &c.territory),
+        ('.', &c.codeset),
+        ('@', &c.modifier),
+        (' ', &c.charmap),
+    ] {
         if !v.is_empty() {
             s.push(sep);
             s.push_str(v);
@@ -135,15 +160,29 @@ fn replace_or_append(path: &str, key: &str, line: &str) -> Result<(), CallError>
 pub fn set_locale(ctx: &RunContext, locale: &str) -> Result<bool, CallError> {
     let f = family(ctx);
     if f.contains("Suse") {
-        replace_or_append("/etc/sysconfig/language", "RC_LANG=", &format!("RC_LANG=\"{locale}\""))?;
+        replace_or_append(
+            "/etc/sysconfig/language",
+            "RC_LANG=",
+            &format!("RC_LANG=\"{locale}\""),
+        )?;
     } else if f.contains("RedHat") {
-        replace_or_append("/etc/sysconfig/i18n", "LANG=", &format!("LANG=\"{locale}\""))?;
+        replace_or_append(
+            "/etc/sysconfig/i18n",
+            "LANG=",
+            &format!("LANG=\"{locale}\""),
+        )?;
     } else if f.contains("Debian") {
         let Some(ul) = sysutil::which("update-locale") else {
-            return Err(failed("Cannot set locale: \"update-locale\" was not found."));
+            return Err(failed(
+                "Cannot set locale: \"update-locale\" was not found.",
+            ));
         };
         let _ = sysutil::run(ctx, &[&ul]);
-        replace_or_append("/etc/default/locale", "LANG=", &format!("LANG=\"{locale}\""))?;
+        replace_or_append(
+            "/etc/default/locale",
+            "LANG=",
+            &format!("LANG=\"{locale}\""),
+        )?;
     } else {
         return Err(failed("Error: Unsupported platform!"));
     }
@@ -222,7 +261,11 @@ pub fn gen_locale(ctx: &RunContext, locale: &str) -> Result<bool, CallError> {
         }
     }
     let r = if sysutil::which("locale-gen").is_some() {
-        let arg = if on_ubuntu { normalize_locale(&locale) } else { locale.clone() };
+        let arg = if on_ubuntu {
+            normalize_locale(&locale)
+        } else {
+            locale.clone()
+        };
         sysutil::run(ctx, &["locale-gen", &arg])?
     } else if sysutil::which("localedef").is_some() {
         sysutil::run(
@@ -268,7 +311,9 @@ fn set_locale_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 
 fn list_avail_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     args.bind(&sig("list_avail", &[], 0))?;
-    Ok(Value::List(list_avail(ctx)?.into_iter().map(Value::from).collect()))
+    Ok(Value::List(
+        list_avail(ctx)?.into_iter().map(Value::from).collect(),
+    ))
 }
 
 fn avail_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
@@ -294,7 +339,10 @@ mod tests {
     #[test]
     fn locale_names_like_salt() {
         assert_eq!(normalize_locale("en_US.UTF-8"), "en_US.utf8");
-        assert_eq!(normalize_locale("de_de.ISO-8859-1@euro"), "de_DE.iso88591@euro");
+        assert_eq!(
+            normalize_locale("de_de.ISO-8859-1@euro"),
+            "de_DE.iso88591@euro"
+        );
         let p = split_locale("ca_ES.UTF-8@valencia UTF-8");
         assert_eq!(p.modifier, "valencia");
         assert_eq!(p.charmap, "UTF-8");

@@ -6,15 +6,12 @@ pub mod caller;
 pub mod cmd;
 pub mod config;
 pub mod cron;
-pub mod hosts;
-pub mod locale;
-pub mod sysctl;
-pub mod sysutil;
-pub mod timezone;
 pub mod defaults;
 pub mod file;
 pub mod grains;
+pub mod hosts;
 pub mod ini;
+pub mod locale;
 pub mod matcher;
 pub mod mount;
 pub mod pillar;
@@ -24,7 +21,10 @@ pub mod slsutil;
 pub mod state;
 pub mod state_usage;
 pub mod sys;
+pub mod sysctl;
+pub mod sysutil;
 pub mod test;
+pub mod timezone;
 
 pub use caller::{new_context, LocalCaller};
 

@@ -18,12 +18,32 @@ pub fn register(r: &mut ExecRegistry) {
     r.add_doc("mount.active", active_fn, "List the active mounts.\n");
     r.add_doc("mount.fstab", fstab_fn, "List the contents of the fstab\n");
     r.add_doc("mount.set_fstab", set_fstab_fn, "Verify that this mount is represented in the fstab, change the mount\nto match the data passed, or add the mount if it is not present.\n");
-    r.add_doc("mount.rm_fstab", rm_fstab_fn, "Remove the mount point from the fstab\n");
+    r.add_doc(
+        "mount.rm_fstab",
+        rm_fstab_fn,
+        "Remove the mount point from the fstab\n",
+    );
     r.add_doc("mount.mount", mount_fn, "Mount a device\n");
-    r.add_doc("mount.umount", umount_fn, "Attempt to unmount a device by specifying the directory it is mounted on\n");
-    r.add_doc("mount.remount", remount_fn, "Attempt to remount a device, if the device is not already mounted, mount\nis called\n");
-    r.add_doc("mount.is_mounted", is_mounted_fn, "Return True if the named mount is mounted\n");
-    r.add_doc("mount.read_mount_cache", read_mount_cache_fn, "Provide information if the path is mounted\n");
+    r.add_doc(
+        "mount.umount",
+        umount_fn,
+        "Attempt to unmount a device by specifying the directory it is mounted on\n",
+    );
+    r.add_doc(
+        "mount.remount",
+        remount_fn,
+        "Attempt to remount a device, if the device is not already mounted, mount\nis called\n",
+    );
+    r.add_doc(
+        "mount.is_mounted",
+        is_mounted_fn,
+        "Return True if the named mount is mounted\n",
+    );
+    r.add_doc(
+        "mount.read_mount_cache",
+        read_mount_cache_fn,
+        "Provide information if the path is mounted\n",
+    );
 }
 
 /// One active mount.
@@ -267,8 +287,19 @@ fn fstab_value(entries: &[(String, FstabEntry)]) -> Value {
 }
 
 const SPECIAL_FSES: &[&str] = &[
-    "none", "tmpfs", "sysfs", "proc", "fusectl", "debugfs", "securityfs", "devtmpfs", "cgroup",
-    "nfs", "nfs4", "glusterfs", "btrfs",
+    "none",
+    "tmpfs",
+    "sysfs",
+    "proc",
+    "fusectl",
+    "debugfs",
+    "securityfs",
+    "devtmpfs",
+    "cgroup",
+    "nfs",
+    "nfs4",
+    "glusterfs",
+    "btrfs",
 ];
 
 /// `mount.set_fstab`: `present`, `change` or `new` (`test` writes nothing).
@@ -367,7 +398,11 @@ pub fn rm_fstab(name: &str, device: Option<&str>, config: &str) -> Result<bool, 
 
 fn run_mount(ctx: &RunContext, argv: Vec<String>) -> Result<Result<(), String>, CallError> {
     let r = sysutil::run_opts(ctx, &argv, None, &[], true)?;
-    Ok(if r.retcode == Some(0) { Ok(()) } else { Err(r.stderr) })
+    Ok(if r.retcode == Some(0) {
+        Ok(())
+    } else {
+        Err(r.stderr)
+    })
 }
 
 /// `mount.mount`: `Err(stderr)` when the command fails.
@@ -558,7 +593,15 @@ fn set_fstab_fn(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let b = args.bind(&Sig {
         name: "set_fstab",
         params: &[
-            "name", "device", "fstype", "opts", "dump", "pass_num", "config", "test", "match_on",
+            "name",
+            "device",
+            "fstype",
+            "opts",
+            "dump",
+            "pass_num",
+            "config",
+            "test",
+            "match_on",
             "not_change",
         ],
         required: 3,
@@ -632,7 +675,11 @@ fn remount_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 }
 
 fn umount_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
-    let b = args.bind(&sig("umount", &["name", "device", "user", "util", "lazy"], 1))?;
+    let b = args.bind(&sig(
+        "umount",
+        &["name", "device", "user", "util", "lazy"],
+        1,
+    ))?;
     umount(
         ctx,
         &b.str("name").unwrap_or_default(),
@@ -662,7 +709,8 @@ mod tests {
 
     #[test]
     fn mountinfo_parsing() {
-        let t = "1262 1180 0:85 / /mnt/scratch rw,relatime - tmpfs tmpfs rw,size=65536k,mode=1777\n";
+        let t =
+            "1262 1180 0:85 / /mnt/scratch rw,relatime - tmpfs tmpfs rw,size=65536k,mode=1777\n";
         let m = parse_mountinfo(t);
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].0, "/mnt/scratch");
@@ -678,13 +726,38 @@ mod tests {
         let cfg = p.to_string_lossy().to_string();
         std::fs::write(&p, "# static\nproc /proc proc defaults 0 0\n").expect("w");
         let auto = Value::from("auto");
-        let r = set_fstab("/mnt/s", "tmpfs", "tmpfs", "size=64m,mode=1777", "0", "0", &cfg, false, &auto);
+        let r = set_fstab(
+            "/mnt/s",
+            "tmpfs",
+            "tmpfs",
+            "size=64m,mode=1777",
+            "0",
+            "0",
+            &cfg,
+            false,
+            &auto,
+        );
         assert_eq!(r.ok(), Some("new"));
         let text = std::fs::read_to_string(&p).expect("r");
-        assert!(text.ends_with("tmpfs\t\t/mnt/s\ttmpfs\tsize=64m,mode=1777\t0 0\n"), "{text}");
-        let r = set_fstab("/mnt/s", "tmpfs", "tmpfs", "mode=1777,size=64m", "0", "0", &cfg, false, &auto);
+        assert!(
+            text.ends_with("tmpfs\t\t/mnt/s\ttmpfs\tsize=64m,mode=1777\t0 0\n"),
+            "{text}"
+        );
+        let r = set_fstab(
+            "/mnt/s",
+            "tmpfs",
+            "tmpfs",
+            "mode=1777,size=64m",
+            "0",
+            "0",
+            &cfg,
+            false,
+            &auto,
+        );
         assert_eq!(r.ok(), Some("present"));
-        let r = set_fstab("/mnt/s", "tmpfs", "tmpfs", "size=32m", "0", "0", &cfg, true, &auto);
+        let r = set_fstab(
+            "/mnt/s", "tmpfs", "tmpfs", "size=32m", "0", "0", &cfg, true, &auto,
+        );
         assert_eq!(r.ok(), Some("change"));
         assert_eq!(std::fs::read_to_string(&p).expect("r"), text);
         assert_eq!(fstab(&cfg).len(), 2);
@@ -693,7 +766,17 @@ mod tests {
             std::fs::read_to_string(&p).expect("r"),
             "# static\nproc /proc proc defaults 0 0\n"
         );
-        let bad = set_fstab("/m", "d", "ext4", "defaults", "0", "0", "/nonexistent/fstab", false, &auto);
+        let bad = set_fstab(
+            "/m",
+            "d",
+            "ext4",
+            "defaults",
+            "0",
+            "0",
+            "/nonexistent/fstab",
+            false,
+            &auto,
+        );
         assert!(bad.is_err());
     }
 }

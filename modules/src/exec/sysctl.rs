@@ -16,10 +16,26 @@ use std::path::Path;
 /// Registers the `sysctl.*` functions.
 pub fn register(r: &mut ExecRegistry) {
     r.add_doc("sysctl.default_config", default_config_fn, "Linux hosts using systemd 207 or later ignore ``/etc/sysctl.conf`` and only\nload from ``/etc/sysctl.d/*.conf``.\n");
-    r.add_doc("sysctl.show", show_fn, "Return a list of sysctl parameters for this minion\n");
-    r.add_doc("sysctl.get", get_fn, "Return a single sysctl parameter for this minion\n");
-    r.add_doc("sysctl.assign", assign_fn, "Assign a single sysctl parameter for this minion\n");
-    r.add_doc("sysctl.persist", persist_fn, "Assign and persist a simple sysctl parameter for this minion.\n");
+    r.add_doc(
+        "sysctl.show",
+        show_fn,
+        "Return a list of sysctl parameters for this minion\n",
+    );
+    r.add_doc(
+        "sysctl.get",
+        get_fn,
+        "Return a single sysctl parameter for this minion\n",
+    );
+    r.add_doc(
+        "sysctl.assign",
+        assign_fn,
+        "Assign a single sysctl parameter for this minion\n",
+    );
+    r.add_doc(
+        "sysctl.persist",
+        persist_fn,
+        "Assign and persist a simple sysctl parameter for this minion.\n",
+    );
 }
 
 /// `salt.utils.systemd.booted` and `version() >= 207`.
@@ -259,8 +275,16 @@ mod tests {
         let p = d.path().join("s.conf");
         std::fs::write(&p, "#\n# x = 1\nnet.ipv4.ip_forward = 1\nfoo=bar baz\n").expect("w");
         let c = show_config(&p.to_string_lossy()).expect("read");
-        assert_eq!(c.get("net.ipv4.ip_forward").map(Value::to_py_str).as_deref(), Some("1"));
-        assert_eq!(c.get("foo").map(Value::to_py_str).as_deref(), Some("bar baz"));
+        assert_eq!(
+            c.get("net.ipv4.ip_forward")
+                .map(Value::to_py_str)
+                .as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            c.get("foo").map(Value::to_py_str).as_deref(),
+            Some("bar baz")
+        );
         assert_eq!(c.len(), 2);
         assert!(show_config("/nonexistent/x.conf").is_some_and(|d| d.is_empty()));
     }

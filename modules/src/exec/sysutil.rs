@@ -53,7 +53,14 @@ pub fn which(name: &str) -> Option<String> {
         return is_exec(Path::new(name)).then(|| name.to_string());
     }
     let path = std::env::var("PATH").unwrap_or_default();
-    let extra = ["/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"];
+    let extra = [
+        "/bin",
+        "/sbin",
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/local/bin",
+        "/usr/local/sbin",
+    ];
     let found = path
         .split(':')
         .filter(|d| !d.is_empty())
@@ -123,7 +130,10 @@ pub fn old_new(old: Value, new: Value) -> Value {
 
 /// A grain as a string (empty when missing).
 pub fn grain(ctx: &RunContext, key: &str) -> String {
-    ctx.grains.get(key).map(Value::to_py_str).unwrap_or_default()
+    ctx.grains
+        .get(key)
+        .map(Value::to_py_str)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

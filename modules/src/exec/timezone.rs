@@ -20,13 +20,41 @@ const ZONEINFO: &str = "/usr/share/zoneinfo/";
 
 /// Registers the `timezone.*` functions.
 pub fn register(r: &mut ExecRegistry) {
-    r.add_doc("timezone.get_zone", get_zone_fn, "Get current timezone (i.e. America/Denver)\n");
-    r.add_doc("timezone.set_zone", set_zone_fn, "Unlinks, then symlinks /etc/localtime to the set timezone.\n");
-    r.add_doc("timezone.zone_compare", zone_compare_fn, "Compares the given timezone name with the system timezone name.\n");
-    r.add_doc("timezone.get_hwclock", get_hwclock_fn, "Get current hardware clock setting (UTC or localtime)\n");
-    r.add_doc("timezone.set_hwclock", set_hwclock_fn, "Sets the hardware clock to be either UTC or localtime\n");
-    r.add_doc("timezone.get_offset", get_offset_fn, "Get current numeric timezone offset from UTC (i.e. -0700)\n");
-    r.add_doc("timezone.get_zonecode", get_zonecode_fn, "Get current timezone (i.e. PST, MDT, etc)\n");
+    r.add_doc(
+        "timezone.get_zone",
+        get_zone_fn,
+        "Get current timezone (i.e. America/Denver)\n",
+    );
+    r.add_doc(
+        "timezone.set_zone",
+        set_zone_fn,
+        "Unlinks, then symlinks /etc/localtime to the set timezone.\n",
+    );
+    r.add_doc(
+        "timezone.zone_compare",
+        zone_compare_fn,
+        "Compares the given timezone name with the system timezone name.\n",
+    );
+    r.add_doc(
+        "timezone.get_hwclock",
+        get_hwclock_fn,
+        "Get current hardware clock setting (UTC or localtime)\n",
+    );
+    r.add_doc(
+        "timezone.set_hwclock",
+        set_hwclock_fn,
+        "Sets the hardware clock to be either UTC or localtime\n",
+    );
+    r.add_doc(
+        "timezone.get_offset",
+        get_offset_fn,
+        "Get current numeric timezone offset from UTC (i.e. -0700)\n",
+    );
+    r.add_doc(
+        "timezone.get_zonecode",
+        get_zonecode_fn,
+        "Get current timezone (i.e. PST, MDT, etc)\n",
+    );
 }
 
 fn family_has(ctx: &RunContext, fams: &[&str]) -> bool {
@@ -138,9 +166,17 @@ pub fn set_zone(ctx: &RunContext, timezone: &str) -> Result<Result<(), String>, 
     }
     std::os::unix::fs::symlink(&zonepath, LOCALTIME).map_err(|e| failed(e.to_string()))?;
     if family_has(ctx, &["RedHat"]) {
-        sed_line("/etc/sysconfig/clock", "ZONE=", &format!("ZONE=\"{timezone}\""));
+        sed_line(
+            "/etc/sysconfig/clock",
+            "ZONE=",
+            &format!("ZONE=\"{timezone}\""),
+        );
     } else if family_has(ctx, &["Suse"]) {
-        sed_line("/etc/sysconfig/clock", "TIMEZONE=", &format!("TIMEZONE=\"{timezone}\""));
+        sed_line(
+            "/etc/sysconfig/clock",
+            "TIMEZONE=",
+            &format!("TIMEZONE=\"{timezone}\""),
+        );
     } else if family_has(ctx, &["Debian", "Gentoo"]) {
         std::fs::write("/etc/timezone", format!("{}\n", timezone.trim()))
             .map_err(|e| failed(e.to_string()))?;
@@ -220,7 +256,11 @@ pub fn get_hwclock(ctx: &RunContext) -> Result<Option<String>, CallError> {
 /// `timezone.set_hwclock`.
 pub fn set_hwclock(ctx: &RunContext, clock: &str) -> Result<bool, CallError> {
     if sysutil::which("timedatectl").is_some() {
-        let v = if clock == "localtime" { "true" } else { "false" };
+        let v = if clock == "localtime" {
+            "true"
+        } else {
+            "false"
+        };
         let r = sysutil::run(ctx, &["timedatectl", "set-local-rtc", v])?;
         return Ok(r.retcode == Some(0));
     }
@@ -232,9 +272,17 @@ pub fn set_hwclock(ctx: &RunContext, clock: &str) -> Result<bool, CallError> {
     let _ = std::fs::remove_file(LOCALTIME);
     std::os::unix::fs::symlink(&zonepath, LOCALTIME).map_err(|e| failed(e.to_string()))?;
     if family_has(ctx, &["RedHat"]) {
-        sed_line("/etc/sysconfig/clock", "ZONE=", &format!("ZONE=\"{timezone}\""));
+        sed_line(
+            "/etc/sysconfig/clock",
+            "ZONE=",
+            &format!("ZONE=\"{timezone}\""),
+        );
     } else if family_has(ctx, &["Suse"]) {
-        sed_line("/etc/sysconfig/clock", "TIMEZONE=", &format!("TIMEZONE=\"{timezone}\""));
+        sed_line(
+            "/etc/sysconfig/clock",
+            "TIMEZONE=",
+            &format!("TIMEZONE=\"{timezone}\""),
+        );
     } else if family_has(ctx, &["Debian"]) {
         match clock {
             "UTC" => sed_line("/etc/default/rcS", "UTC=", "UTC=yes"),
@@ -262,10 +310,12 @@ fn get_zone_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
 
 fn set_zone_fn(ctx: &RunContext, args: &Args) -> Result<Value, CallError> {
     let b = args.bind(&sig("set_zone", &["timezone"], 1))?;
-    Ok(match set_zone(ctx, &b.str("timezone").unwrap_or_default())? {
-        Ok(()) => Value::Bool(true),
-        Err(msg) => Value::from(msg),
-    })
+    Ok(
+        match set_zone(ctx, &b.str("timezone").unwrap_or_default())? {
+            Ok(()) => Value::Bool(true),
+            Err(msg) => Value::from(msg),
+        },
+    )
 }
 
 fn zone_compare_fn(_ctx: &RunContext, args: &Args) -> Result<Value, CallError> {

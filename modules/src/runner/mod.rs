@@ -509,7 +509,7 @@ impl<'a> StateRunner<'a> {
         if errors.is_empty() {
             if let Some(m) = self.registry.get(&state) {
                 for p in m.required_args(&fun) {
-                    if !low.contains_key(*p) {
+                    if !low.contains_key(p) {
                         errors.push(format!("Missing parameter {p} for state {full}"));
                     }
                 }

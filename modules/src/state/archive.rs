@@ -107,7 +107,10 @@ fn update_checksum(call: &StateCall<'_>, cached: &Path, form: &str) {
     let mut lines: Vec<(String, String)> = std::fs::read_to_string(&f)
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| l.split_once(':').map(|(a, b)| (a.to_string(), b.to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
         .collect();
     match lines.iter_mut().find(|(t, _)| t == form) {
         Some(l) => l.1 = h,
@@ -131,7 +134,10 @@ fn chown_tree(p: &Path, uid: Option<u32>, gid: Option<u32>, test: bool) -> Resul
             }
         }
         if md.is_dir() {
-            for e in std::fs::read_dir(&cur).map_err(|e| e.to_string())?.flatten() {
+            for e in std::fs::read_dir(&cur)
+                .map_err(|e| e.to_string())?
+                .flatten()
+            {
                 stack.push(e.path());
             }
         }
@@ -235,7 +241,11 @@ fn extracted(call: &StateCall<'_>) -> StateReturn {
         Value::List(items) => items
             .iter()
             .map(|i| match i {
-                Value::Dict(d) => d.iter().next().map(|(k, _)| k.to_string()).unwrap_or_default(),
+                Value::Dict(d) => d
+                    .iter()
+                    .next()
+                    .map(|(k, _)| k.to_string())
+                    .unwrap_or_default(),
                 v => v.to_py_str(),
             })
             .find(|u| {
@@ -411,7 +421,8 @@ fn extracted(call: &StateCall<'_>) -> StateReturn {
             }
             if !errors.is_empty() {
                 msg += "\n\nThe following workarounds must be used for this state to proceed";
-                msg += &format!(" (assuming the source file is a valid {archive_format} archive):\n");
+                msg +=
+                    &format!(" (assuming the source file is a valid {archive_format} archive):\n");
                 for er in errors {
                     msg += &format!("\n- {er}");
                 }
@@ -438,9 +449,12 @@ fn extracted(call: &StateCall<'_>) -> StateReturn {
     let mut extraction_needed = arg_bool(low, "overwrite", false);
     let mut contents_missing = false;
     let mut incorrect: Vec<String> = Vec::new();
-    let kinds: [(&Vec<String>, fn(&std::fs::Metadata) -> bool); 3] = [
+    type IsKind = fn(&std::fs::Metadata) -> bool;
+    let kinds: [(&Vec<String>, IsKind); 3] = [
         (&contents.dirs, |m| m.is_dir()),
-        (&contents.files, |m| !m.is_dir() && !m.file_type().is_symlink()),
+        (&contents.files, |m| {
+            !m.is_dir() && !m.file_type().is_symlink()
+        }),
         (&contents.links, |m| m.file_type().is_symlink()),
     ];
     for (paths, ok) in kinds {
@@ -599,14 +613,18 @@ fn extracted(call: &StateCall<'_>) -> StateReturn {
                 }
             }
             argv.extend([cached_s.clone(), "-d".into(), name.clone()]);
-            sysutil::run_spec(call.ctx, &argv, None, &[], true, true).map(|r| {
-                (r, contents.names.clone())
-            })
+            sysutil::run_spec(call.ctx, &argv, None, &[], true, true)
+                .map(|r| (r, contents.names.clone()))
         } else {
             match &options {
                 None => {
-                    let argv: Vec<String> =
-                        vec!["tar".into(), "-xf".into(), cached_s.clone(), "-C".into(), name.clone()];
+                    let argv: Vec<String> = vec![
+                        "tar".into(),
+                        "-xf".into(),
+                        cached_s.clone(),
+                        "-C".into(),
+                        name.clone(),
+                    ];
                     sysutil::run_spec(call.ctx, &argv, None, &[], true, true)
                         .map(|r| (r, contents.names.clone()))
                 }
@@ -723,7 +741,8 @@ fn extracted(call: &StateCall<'_>) -> StateReturn {
         if if_missing.is_none() {
             ret.result = Some(false);
         }
-        ret.comment += "\n\nWhile trying to enforce user/group ownership, the following paths were missing:\n";
+        ret.comment +=
+            "\n\nWhile trying to enforce user/group ownership, the following paths were missing:\n";
         for i in &enforce_missing {
             ret.comment += &format!("\n- {i}");
         }

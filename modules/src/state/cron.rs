@@ -68,7 +68,11 @@ fn check_cron(
 ) -> Result<&'static str, String> {
     let lst = cron::list_tab(call.ctx, user).map_err(|e| e.to_string())?;
     let special = want.and_then(|w| w.special.clone());
-    let jobs = if special.is_none() { &lst.crons } else { &lst.special };
+    let jobs = if special.is_none() {
+        &lst.crons
+    } else {
+        &lst.special
+    };
     for c in jobs {
         if !cron_matched(c, cmd, identifier) {
             continue;
@@ -142,11 +146,13 @@ fn present(call: &StateCall<'_>) -> StateReturn {
         "present" => ret.comment = format!("Cron {name} already present"),
         "new" => {
             ret.comment = format!("Cron {name} added to {user}'s crontab");
-            ret.changes.insert(user.as_str(), Value::from(name.as_str()));
+            ret.changes
+                .insert(user.as_str(), Value::from(name.as_str()));
         }
         "updated" => {
             ret.comment = format!("Cron {name} updated");
-            ret.changes.insert(user.as_str(), Value::from(name.as_str()));
+            ret.changes
+                .insert(user.as_str(), Value::from(name.as_str()));
         }
         err => {
             return ret.fail(format!(
@@ -192,7 +198,8 @@ fn absent(call: &StateCall<'_>) -> StateReturn {
         "absent" => ret.comment = format!("Cron {name} already absent"),
         "removed" => {
             ret.comment = format!("Cron {name} removed from {user}'s crontab");
-            ret.changes.insert(user.as_str(), Value::from(name.as_str()));
+            ret.changes
+                .insert(user.as_str(), Value::from(name.as_str()));
         }
         err => {
             return ret.fail(format!(
@@ -308,11 +315,13 @@ fn env_present(call: &StateCall<'_>) -> StateReturn {
         "present" => ret.comment = format!("Cron env {name} already present"),
         "new" => {
             ret.comment = format!("Cron env {name} added to {user}'s crontab");
-            ret.changes.insert(user.as_str(), Value::from(name.as_str()));
+            ret.changes
+                .insert(user.as_str(), Value::from(name.as_str()));
         }
         "updated" => {
             ret.comment = format!("Cron env {name} updated");
-            ret.changes.insert(user.as_str(), Value::from(name.as_str()));
+            ret.changes
+                .insert(user.as_str(), Value::from(name.as_str()));
         }
         err => {
             return ret.fail(format!(
@@ -349,7 +358,8 @@ fn env_absent(call: &StateCall<'_>) -> StateReturn {
         "absent" => ret.comment = format!("Cron env {name} already absent"),
         "removed" => {
             ret.comment = format!("Cron env {name} removed from {user}'s crontab");
-            ret.changes.insert(user.as_str(), Value::from(name.as_str()));
+            ret.changes
+                .insert(user.as_str(), Value::from(name.as_str()));
         }
         err => {
             return ret.fail(format!(

@@ -98,7 +98,10 @@ enum RemoteRev {
 impl RemoteRev {
     fn sha(&self) -> &str {
         match self {
-            RemoteRev::Branch(_, s) | RemoteRev::Tag(_, s) | RemoteRev::Head(s) | RemoteRev::Sha(s) => s,
+            RemoteRev::Branch(_, s)
+            | RemoteRev::Tag(_, s)
+            | RemoteRev::Head(s)
+            | RemoteRev::Sha(s) => s,
         }
     }
 }
@@ -109,7 +112,9 @@ fn resolve_remote(refs: &str, rev: &str) -> Option<RemoteRev> {
     let mut tag_peeled = None;
     let mut head = None;
     for line in refs.lines() {
-        let Some((sha, r)) = line.split_once('\t') else { continue };
+        let Some((sha, r)) = line.split_once('\t') else {
+            continue;
+        };
         if r == "HEAD" {
             head = Some(sha.to_string());
         } else if r == format!("refs/heads/{rev}") {
@@ -216,8 +221,8 @@ fn latest(call: &StateCall<'_>) -> StateReturn {
     let want = remote_rev.sha().to_string();
     let tpath = Path::new(&target);
     let is_repo = tpath.join(".git").exists();
-    let empty_dir = tpath.is_dir()
-        && std::fs::read_dir(tpath).is_ok_and(|mut d| d.next().is_none());
+    let empty_dir =
+        tpath.is_dir() && std::fs::read_dir(tpath).is_ok_and(|mut d| d.next().is_none());
     if !is_repo {
         if tpath.exists() && !empty_dir {
             if !tpath.is_dir() {
@@ -303,17 +308,33 @@ fn latest(call: &StateCall<'_>) -> StateReturn {
     // existing checkout
     let local_rev = match g.ok(Some(&target), &["rev-parse", "HEAD"]) {
         Ok(s) => s.trim().to_string(),
-        Err(e) => return ret.fail(format!("Unable to determine local revision: {}", e.trim_end())),
+        Err(e) => {
+            return ret.fail(format!(
+                "Unable to determine local revision: {}",
+                e.trim_end()
+            ))
+        }
     };
     let cur_url = g
-        .ok(Some(&target), &["config", "--get", &format!("remote.{remote}.url")])
+        .ok(
+            Some(&target),
+            &["config", "--get", &format!("remote.{remote}.url")],
+        )
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
     let mut comments: Vec<String> = Vec::new();
     let want_full = if let RemoteRev::Sha(s) = &remote_rev {
-        g.ok(Some(&target), &["rev-parse", "--verify", "--quiet", &format!("{s}^{{commit}}")])
-            .map(|x| x.trim().to_string())
-            .unwrap_or_else(|_| s.clone())
+        g.ok(
+            Some(&target),
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{s}^{{commit}}"),
+            ],
+        )
+        .map(|x| x.trim().to_string())
+        .unwrap_or_else(|_| s.clone())
     } else {
         want.clone()
     };
@@ -327,8 +348,12 @@ fn latest(call: &StateCall<'_>) -> StateReturn {
             let local_tags = g.ok(Some(&target), &["tag", "--list"]).unwrap_or_default();
             let local: Vec<&str> = local_tags.lines().map(str::trim).collect();
             for line in refs.lines() {
-                if let Some(t) = line.split_once('\t').and_then(|(_, r)| r.strip_prefix("refs/tags/")) {
-                    if !t.ends_with("^{}") && !local.contains(&t) && !missing.iter().any(|m| m == t) {
+                if let Some(t) = line
+                    .split_once('\t')
+                    .and_then(|(_, r)| r.strip_prefix("refs/tags/"))
+                {
+                    if !t.ends_with("^{}") && !local.contains(&t) && !missing.iter().any(|m| m == t)
+                    {
                         missing.push(t.to_string());
                     }
                 }
@@ -345,16 +370,18 @@ fn latest(call: &StateCall<'_>) -> StateReturn {
                     let set: Vec<String> = missing.iter().map(|t| format!("'{t}'")).collect();
                     ret.changes
                         .insert("new_tags", Value::from(format!("{{{}}}", set.join(", "))));
-                    ret.comment += &format!(
-                        "\n\nChanges made: {name} was fetched, resulting in updated refs"
-                    );
+                    ret.comment +=
+                        &format!("\n\nChanges made: {name} was fetched, resulting in updated refs");
                 }
             }
         }
         return ret;
     }
     let dirty = g
-        .ok(Some(&target), &["status", "--porcelain", "--untracked-files=no"])
+        .ok(
+            Some(&target),
+            &["status", "--porcelain", "--untracked-files=no"],
+        )
         .map(|s| !s.trim().is_empty())
         .unwrap_or(false);
     if local_rev != want_full && dirty && !force_reset {
@@ -365,7 +392,10 @@ fn latest(call: &StateCall<'_>) -> StateReturn {
         ));
     }
     let have_commit = g
-        .ok(Some(&target), &["cat-file", "-e", &format!("{want_full}^{{commit}}")])
+        .ok(
+            Some(&target),
+            &["cat-file", "-e", &format!("{want_full}^{{commit}}")],
+        )
         .is_ok();
     if call.test {
         ret.result = None;
@@ -403,7 +433,9 @@ fn latest(call: &StateCall<'_>) -> StateReturn {
         d.insert("old", Value::from(cur_url.as_str()));
         d.insert("new", Value::from(name.as_str()));
         ret.changes.insert("remotes", Value::Dict(d));
-        comments.push(format!("Remote '{remote}' changed from {cur_url} to {name}."));
+        comments.push(format!(
+            "Remote '{remote}' changed from {cur_url} to {name}."
+        ));
     }
     if !have_commit || matches!(remote_rev, RemoteRev::Branch(..) | RemoteRev::Head(_)) {
         let mut args: Vec<String> = vec!["fetch".into(), remote.clone()];
@@ -437,20 +469,27 @@ fn latest(call: &StateCall<'_>) -> StateReturn {
             comments.push("Uncommitted changes were discarded.".into());
         }
         let ff = g
-            .ok(Some(&target), &["merge-base", "--is-ancestor", &local_rev, &want_full])
+            .ok(
+                Some(&target),
+                &["merge-base", "--is-ancestor", &local_rev, &want_full],
+            )
             .is_ok();
         match &remote_rev {
             RemoteRev::Branch(b, _) => {
                 let remote_loc = format!("{remote}/{b}");
                 let local_branch = branch.clone().unwrap_or_else(|| b.clone());
                 let cur_branch = g
-                    .ok(Some(&target), &["symbolic-ref", "--quiet", "--short", "HEAD"])
+                    .ok(
+                        Some(&target),
+                        &["symbolic-ref", "--quiet", "--short", "HEAD"],
+                    )
                     .map(|s| s.trim().to_string())
                     .unwrap_or_default();
                 if cur_branch != local_branch {
-                    if let Err(e) =
-                        g.ok(Some(&target), &["checkout", "-B", &local_branch, &remote_loc])
-                    {
+                    if let Err(e) = g.ok(
+                        Some(&target),
+                        &["checkout", "-B", &local_branch, &remote_loc],
+                    ) {
                         return ret.fail(format!("Failed to checkout {b}: {}", e.trim_end()));
                     }
                     comments.push(format!("'{local_branch}' was checked out."));
@@ -516,9 +555,14 @@ mod tests {
     fn remote_refs() {
         let refs = "aaaa\tHEAD\nbbbb\trefs/heads/main\ncccc\trefs/tags/v1\ndddd\trefs/tags/v1^{}\n";
         assert!(matches!(resolve_remote(refs, "HEAD"), Some(RemoteRev::Head(s)) if s == "aaaa"));
-        assert!(matches!(resolve_remote(refs, "main"), Some(RemoteRev::Branch(_, s)) if s == "bbbb"));
+        assert!(
+            matches!(resolve_remote(refs, "main"), Some(RemoteRev::Branch(_, s)) if s == "bbbb")
+        );
         assert!(matches!(resolve_remote(refs, "v1"), Some(RemoteRev::Tag(_, s)) if s == "dddd"));
-        assert!(matches!(resolve_remote(refs, "abc123"), Some(RemoteRev::Sha(_))));
+        assert!(matches!(
+            resolve_remote(refs, "abc123"),
+            Some(RemoteRev::Sha(_))
+        ));
         assert!(resolve_remote(refs, "nope").is_none());
     }
 }

@@ -170,9 +170,7 @@ fn present(call: &StateCall<'_>) -> StateReturn {
                 Ok(true) => comments.push(format!("Set comment for host {addr} ({comment})")),
                 _ => {
                     ret.result = Some(false);
-                    comments.push(format!(
-                        "Failed to add comment for host {addr} ({comment})"
-                    ));
+                    comments.push(format!("Failed to add comment for host {addr} ({comment})"));
                     continue;
                 }
             }

@@ -12,8 +12,8 @@ pub mod host;
 pub mod ini;
 pub mod locale;
 pub mod mount;
-pub mod sysctl;
 pub mod pkg;
+pub mod sysctl;
 pub mod test;
 pub mod timezone;
 

@@ -86,11 +86,7 @@ fn system(call: &StateCall<'_>) -> StateReturn {
                 messages.push(format!("Set timezone {name}"));
                 ret.result = Some(true);
             }
-            Err(e) => {
-                return ret.fail(format!(
-                    "An exception occurred in this state: {e}"
-                ))
-            }
+            Err(e) => return ret.fail(format!("An exception occurred in this state: {e}")),
         }
     }
     if do_utc {

@@ -20,10 +20,10 @@ mod serialize;
 mod symlink;
 pub mod util;
 
+pub(crate) use managed::{fetch_source, render_template, source_list};
 pub use misc::touch_path as misc_touch;
 pub use replace::{compile as compile_regex, py_flags};
 pub use symlink::normpath;
-pub(crate) use managed::{fetch_source, render_template, source_list};
 
 use super::{StateCall, StateModule, StateReturn};
 use rsalt_data::{Dict, Value};
