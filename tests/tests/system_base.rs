@@ -101,6 +101,18 @@ scratch:
     - persist: True
 ";
 
+/// New options for the mounted tmpfs: Salt remounts (its mount cache holds the old
+/// options) and rewrites the fstab line.
+const MOUNT_CHANGED: &str = "\
+scratch:
+  mount.mounted:
+    - name: /mnt/scratch
+    - device: tmpfs
+    - fstype: tmpfs
+    - opts: size=32m,noexec
+    - persist: True
+";
+
 const UMOUNT: &str = "\
 scratch:
   mount.unmounted:
@@ -141,6 +153,7 @@ fn mount_tmpfs_persisted() {
     };
     c.write_sls("mnt", MOUNT);
     c.write_sls("umnt", UMOUNT);
+    c.write_sls("mntchg", MOUNT_CHANGED);
     c.write_sls("mntbad", MOUNT_BAD);
     let fstab = c.read_file("/etc/fstab").unwrap_or_default();
 
@@ -179,6 +192,24 @@ fn mount_tmpfs_persisted() {
         comment(&ret, "mount", "scratch"),
         "Target was already mounted. Entry already exists in the fstab."
     );
+
+    // changed options: remount + fstab update
+    let ret = c.apply("mntchg", true, None);
+    assert_eq!(result(&ret, "mount", "scratch"), Value::Null);
+    let ret = c.apply("mntchg", false, None);
+    assert_all_ok(&ret);
+    assert_eq!(
+        state(&ret, "mount", "scratch")["changes"]["persist"],
+        json!("update")
+    );
+    let info = c.sh_ok("grep ' /mnt/scratch ' /proc/self/mountinfo");
+    assert!(info.contains("noexec") && info.contains("size=32768k"), "{info}");
+    assert!(c
+        .read_file("/etc/fstab")
+        .unwrap_or_default()
+        .ends_with("tmpfs\t\t/mnt/scratch\ttmpfs\tsize=32m,noexec\t0 0\n"));
+    let ret = c.apply("mntchg", false, None);
+    assert_eq!(changed(&ret), 0, "{ret:#}");
 
     // removal
     let ret = c.apply("umnt", true, None);
