@@ -203,7 +203,10 @@ fn mount_tmpfs_persisted() {
         json!("update")
     );
     let info = c.sh_ok("grep ' /mnt/scratch ' /proc/self/mountinfo");
-    assert!(info.contains("noexec") && info.contains("size=32768k"), "{info}");
+    assert!(
+        info.contains("noexec") && info.contains("size=32768k"),
+        "{info}"
+    );
     assert!(c
         .read_file("/etc/fstab")
         .unwrap_or_default()
@@ -975,6 +978,61 @@ fn git_latest() {
         comment(&ret, "git", "notarget"),
         "Missing parameter target for state git.latest\n"
     );
+}
+
+/// sshd in the container, root logs in with a deploy key only.
+const SSH_SETUP: &str = r#"set -e
+ssh-keygen -A >/dev/null
+mkdir -p /run/sshd /root/.ssh
+ssh-keygen -q -t ed25519 -N '' -f /root/deploy_key
+cat /root/deploy_key.pub > /root/.ssh/authorized_keys
+chmod 700 /root/.ssh && chmod 600 /root/.ssh/authorized_keys
+/usr/sbin/sshd
+"#;
+
+const GIT_SSH: &str = "\
+over ssh:
+  git.latest:
+    - name: ssh://root@127.0.0.1/srv/git/app
+    - target: /srv/app-ssh
+    - rev: main
+    - identity: /root/deploy_key
+";
+
+const GIT_SSH_BAD: &str = "\
+no key:
+  git.latest:
+    - name: ssh://root@127.0.0.1/srv/git/app
+    - target: /srv/app-nokey
+    - identity: /root/no_such_key
+";
+
+#[test]
+fn git_latest_ssh_identity() {
+    let Some(c) = Container::for_case("git", "ssh_identity", Opts::default()) else {
+        return;
+    };
+    c.sh_ok(MAKE_REPO);
+    c.sh_ok(SSH_SETUP);
+    let v1 = c
+        .sh_ok("git -C /srv/git/app rev-parse main")
+        .trim()
+        .to_string();
+    c.write_sls("gitssh", GIT_SSH);
+    c.write_sls("gitsshbad", GIT_SSH_BAD);
+    let ret = c.apply("gitssh", false, None);
+    assert_all_ok(&ret);
+    assert_eq!(
+        state(&ret, "git", "over ssh")["changes"]["revision"],
+        json!({"new": v1, "old": null})
+    );
+    assert_eq!(c.sh_ok("cat /srv/app-ssh/VERSION"), "v1\n");
+    let ret = c.apply("gitssh", false, None);
+    assert_all_ok(&ret);
+    assert_eq!(changed(&ret), 0, "{ret:#}");
+    let ret = c.apply("gitsshbad", false, None);
+    assert_eq!(result(&ret, "git", "no key"), json!(false));
+    assert!(c.sh("test -e /srv/app-nokey").status.code() == Some(1));
 }
 
 const LOCALE: &str = "\

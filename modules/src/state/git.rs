@@ -147,22 +147,37 @@ fn ssh_command(call: &StateCall<'_>) -> Result<Option<String>, String> {
         Some(v) => vec![v.to_py_str()],
     };
     let mut paths = Vec::new();
+    let mut missing = Vec::new();
     for id in ids {
         let p = if id.starts_with("salt://") {
-            let p = crate::exec::archive::cache_file(call.ctx, &id, call.saltenv())
-                .map_err(|_| format!("identity {id} does not exist."))?;
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
-            p.to_string_lossy().into_owned()
+            match crate::exec::archive::cache_file(call.ctx, &id, call.saltenv()) {
+                Ok(p) => {
+                    use std::os::unix::fs::PermissionsExt;
+                    let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+                    p.to_string_lossy().into_owned()
+                }
+                Err(_) => {
+                    missing.push(id);
+                    continue;
+                }
+            }
         } else {
             id
         };
-        if !Path::new(&p).exists() {
-            return Err(format!("identity {p} does not exist."));
+        if Path::new(&p).exists() {
+            paths.push(p);
+        } else {
+            missing.push(p);
         }
-        paths.push(p);
     }
-    let mut cmd = String::from("ssh -o StrictHostKeyChecking=no -o PasswordAuthentication=no -o BatchMode=yes -o IdentitiesOnly=yes");
+    if paths.is_empty() {
+        return Err(format!(
+            "Failed to check remote refs: Unable to authenticate using identity file:\n\nThe following identity file(s) were not found: {}",
+            missing.join(", ")
+        ));
+    }
+    // The options of Salt's ssh-id-wrapper.
+    let mut cmd = String::from("ssh -oStrictHostKeyChecking=no -oPasswordAuthentication=no -oKbdInteractiveAuthentication=no -oChallengeResponseAuthentication=no");
     for p in paths {
         cmd.push_str(&format!(" -i '{}'", p.replace('\'', "'\\''")));
     }
