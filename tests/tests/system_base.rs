@@ -815,6 +815,48 @@ fn archive_extracted() {
     assert_eq!(c.sh_ok("ls /opt/bomb"), "README\napp-1.4.2\n");
 }
 
+/// Builds `/srv/salt/dist/ci.tar.gz` (top-level `build/`, content VERSION) reproducibly
+/// and prints its sha256.
+fn make_ci_artifact(c: &Container, version: &str) -> String {
+    c.sh_ok(&format!(
+        "set -e; rm -rf /tmp/ci && mkdir -p /tmp/ci/build /srv/salt/dist && cd /tmp/ci && echo {version} > build/VERSION && touch -d @1700000000 build build/VERSION && tar --sort=name --mtime=@1700000000 --owner=0 --group=0 --numeric-owner -cf - build | gzip -n > /srv/salt/dist/ci.tar.gz && sha256sum /srv/salt/dist/ci.tar.gz | cut -d' ' -f1"
+    ))
+    .trim()
+    .to_string()
+}
+
+fn ci_sls(hash: &str) -> String {
+    format!(
+        "ci:\n  archive.extracted:\n    - name: /srv/ci\n    - source: salt://dist/ci.tar.gz\n    - source_hash: sha256={hash}\n    - source_hash_update: True\n"
+    )
+}
+
+/// A CI artifact whose next build keeps the same file list: only `source_hash_update`
+/// notices the new hash and re-extracts.
+#[test]
+fn archive_source_hash_update() {
+    let Some(c) = Container::for_case("archive", "source_hash_update", Opts::default()) else {
+        return;
+    };
+    let h1 = make_ci_artifact(&c, "1");
+    c.write_sls("ci", &ci_sls(&h1));
+    let ret = c.apply("ci", false, None);
+    assert_all_ok(&ret);
+    assert_eq!(c.read_file("/srv/ci/build/VERSION").as_deref(), Some("1\n"));
+    let ret = c.apply("ci", false, None);
+    assert_eq!(changed(&ret), 0, "{ret:#}");
+
+    let h2 = make_ci_artifact(&c, "2");
+    assert_ne!(h1, h2);
+    c.write_sls("ci", &ci_sls(&h2));
+    let ret = c.apply("ci", false, None);
+    assert_all_ok(&ret);
+    assert!(comment(&ret, "archive", "ci").contains("due to source_hash update"), "{ret:#}");
+    assert_eq!(c.read_file("/srv/ci/build/VERSION").as_deref(), Some("2\n"));
+    let ret = c.apply("ci", false, None);
+    assert_eq!(changed(&ret), 0, "{ret:#}");
+}
+
 /// A repository with reproducible commits (fixed dates and author), so Salt's recording
 /// and rsalt's run see the same SHAs.
 const MAKE_REPO: &str = r#"set -e
