@@ -642,6 +642,14 @@ $T -cf - app-1.4.2 | gzip -n > /srv/salt/dist/app-1.4.2.tar.gz
 $T -cf - app-1.4.2 README | gzip -n > /srv/salt/dist/bomb.tar.gz
 cp /srv/salt/dist/app-1.4.2.tar.gz /srv/www/
 (cd /srv/www && sha256sum app-1.4.2.tar.gz > SHA256SUMS)
+python3 - <<'PY'
+import zipfile
+with zipfile.ZipFile('/srv/salt/dist/tools-0.9.zip', 'w') as z:
+    for name, data, mode in (('tools-0.9/', b'', 0o40755), ('tools-0.9/bin/tool', b'#!/bin/sh\necho tool\n', 0o100755), ('tools-0.9/README', b'tools\n', 0o100644)):
+        info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+        info.external_attr = mode << 16
+        z.writestr(info, data)
+PY
 sha256sum /srv/salt/dist/app-1.4.2.tar.gz | cut -d' ' -f1
 "#;
 
@@ -655,6 +663,11 @@ artifact:
     - source_hash: sha256={hash}
     - user: nobody
     - group: nogroup
+zip tools:
+  archive.extracted:
+    - name: /opt/tools
+    - source: salt://dist/tools-0.9.zip
+    - skip_verify: True
 local once:
   archive.extracted:
     - name: /opt/local
@@ -728,6 +741,7 @@ fn archive_extracted() {
         "Archive /srv/salt/dist/app-1.4.2.tar.gz would be extracted to /opt/local/, due to absence of one or more files/dirs"
     );
     assert!(c.sh("test -e /opt/app || test -e /opt/local").status.code() == Some(1));
+    assert_eq!(result(&ret, "archive", "zip tools"), Value::Null);
 
     let ret = c.apply("art", false, None);
     assert_all_ok(&ret);
@@ -749,6 +763,11 @@ fn archive_extracted() {
         c.sh_ok("/opt/app/app-1.4.2/bin/app; stat -c '%U:%G %a' /opt/app/app-1.4.2/bin/app; readlink /opt/app/app-1.4.2/app.conf"),
         "app 1.4.2\nnobody:nogroup 755\nshare/app.conf\n"
     );
+    assert_eq!(
+        state(&ret, "archive", "zip tools")["changes"]["extracted_files"],
+        json!(["tools-0.9/", "tools-0.9/bin/tool", "tools-0.9/README"])
+    );
+    assert_eq!(c.sh_ok("/opt/tools/tools-0.9/bin/tool"), "tool\n");
     if c.bin == "rsalt-call" {
         c.write_sls("arthttp", ARCHIVE_HTTP);
         let ret = rsalt_tests::container::parse_local(&c.apply_output("arthttp", false, None));
@@ -851,7 +870,10 @@ fn archive_source_hash_update() {
     c.write_sls("ci", &ci_sls(&h2));
     let ret = c.apply("ci", false, None);
     assert_all_ok(&ret);
-    assert!(comment(&ret, "archive", "ci").contains("due to source_hash update"), "{ret:#}");
+    assert!(
+        comment(&ret, "archive", "ci").contains("due to source_hash update"),
+        "{ret:#}"
+    );
     assert_eq!(c.read_file("/srv/ci/build/VERSION").as_deref(), Some("2\n"));
     let ret = c.apply("ci", false, None);
     assert_eq!(changed(&ret), 0, "{ret:#}");

@@ -180,15 +180,14 @@ pub fn parse_tar_listing(out: &str) -> Contents {
     c
 }
 
-/// Parses `zipinfo` (`unzip -Z`) output: `perms ver os size tx meth date time name`.
-pub fn parse_zip_listing(out: &str) -> Contents {
+/// Builds the contents of a zip from its name list (`unzip -Z1`, archive order) and its
+/// `zipinfo` listing (`unzip -Z`, for symlinks), as Salt's `_list_zip`: entries ending in
+/// `/` and the parents of files are directories, everything else a file.
+pub fn parse_zip_listing(names: &str, info: &str) -> Contents {
     let mut c = Contents::default();
-    let mut dirs: Vec<String> = Vec::new();
-    for line in out.lines() {
-        let Some(kind) = line.chars().next() else {
-            continue;
-        };
-        if !matches!(kind, '-' | 'd' | 'l') {
+    let mut links: Vec<String> = Vec::new();
+    for line in info.lines() {
+        if !line.starts_with('l') {
             continue;
         }
         let mut rest = line;
@@ -196,19 +195,19 @@ pub fn parse_zip_listing(out: &str) -> Contents {
             rest = rest.trim_start();
             rest = rest.find(char::is_whitespace).map_or("", |i| &rest[i..]);
         }
-        let name = rest.trim_start().to_string();
-        if name.is_empty() {
-            continue;
-        }
-        c.names.push(name.trim_end_matches('/').to_string());
-        match kind {
-            'l' => c.links.push(name),
-            'd' => {
-                if !dirs.contains(&name) {
-                    dirs.push(name)
-                }
+        links.push(rest.trim_start().to_string());
+    }
+    let mut dirs: Vec<String> = Vec::new();
+    for name in names.lines().filter(|l| !l.is_empty()) {
+        c.names.push(name.to_string());
+        if links.iter().any(|l| l == name) {
+            c.links.push(name.to_string());
+        } else if name.ends_with('/') {
+            if !dirs.iter().any(|d| d == name) {
+                dirs.push(name.to_string());
             }
-            _ => c.files.push(name),
+        } else {
+            c.files.push(name.to_string());
         }
     }
     for f in c.files.clone() {
@@ -248,15 +247,22 @@ pub fn list_local(
             Ok(finish(parse_tar_listing(&r.stdout), strip_components))
         }
         "zip" => {
-            let argv: Vec<String> = ["unzip", "-Z", path]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            let r = sysutil::run_spec(ctx, &argv, None, &[], true, true)?;
-            if r.retcode != Some(0) {
+            let run = |flag: &str| {
+                let argv: Vec<String> = ["unzip", flag, path]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                sysutil::run_spec(ctx, &argv, None, &[], false, true)
+            };
+            let names = run("-Z1")?;
+            if names.retcode != Some(0) {
                 return Err(failed(format!("{path} is not a ZIP file")));
             }
-            Ok(finish(parse_zip_listing(&r.stdout), strip_components))
+            let info = run("-Z")?;
+            Ok(finish(
+                parse_zip_listing(&names.stdout, &info.stdout),
+                strip_components,
+            ))
         }
         other => Err(failed(format!("Unsupported archive format '{other}'"))),
     }
@@ -544,12 +550,15 @@ drwxr-xr-x root/root         0 2026-11-29 14:50 app-1.2.3/bin/\n\
 
     #[test]
     fn zip_listing() {
-        let out = "Archive:  a.zip\nZip file size: 1 bytes, number of entries: 2\n\
--rw-r--r--  3.0 unx        7 tx stor 26-Nov-29 14:50 app/README\n\
--rw-r--r--  3.0 unx        7 tx stor 26-Nov-29 14:50 top.txt\n2 files, 14 bytes\n";
-        let c = finish(parse_zip_listing(out), None);
+        let names = "app/\napp/README\ntop.txt\napp/ln\n";
+        let info = "Archive:  a.zip\n\
+lrwxrwxrwx  3.0 unx        6 tx stor 26-Nov-29 14:50 app/ln\n";
+        let c = finish(parse_zip_listing(names, info), None);
         assert_eq!(c.dirs, vec!["app/"]);
+        assert_eq!(c.files, vec!["app/README", "top.txt"]);
+        assert_eq!(c.links, vec!["app/ln"]);
         assert_eq!(c.top_level_files, vec!["top.txt"]);
+        assert_eq!(c.names, vec!["app/", "app/README", "top.txt", "app/ln"]);
     }
 
     #[test]
