@@ -578,9 +578,48 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("system/fixtures")
 }
 
+/// Volatile text in outputs, replaced before comparing: log timestamps, `pid#tid`,
+/// check_cmd temp files (Salt `/__salt.tmp.x`, rsalt `/tmp/__salt.tmp.x`).
+pub fn normalise_text(s: &str) -> String {
+    static RULES: OnceLock<Vec<(regex::Regex, &'static str)>> = OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        [
+            (r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d", "<TIME>"),
+            (r"\b\d+#\d+:", "<PID>#<TID>:"),
+            (r"/(?:tmp/)?__salt\.tmp\.[A-Za-z0-9_]+", "<TMPFILE>"),
+        ]
+        .into_iter()
+        .filter_map(|(re, to)| regex::Regex::new(re).ok().map(|r| (r, to)))
+        .collect()
+    });
+    let mut out = s.to_string();
+    for (re, to) in rules {
+        out = re.replace_all(&out, *to).into_owned();
+    }
+    out
+}
+
+fn normalise_value(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(normalise_text(s)),
+        Value::Array(a) => Value::Array(a.iter().map(normalise_value).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (normalise_text(k), normalise_value(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// The comparable part of a `state.apply` result: `{tag: {result, changes, comment}}`
-/// (`start_time`, `duration`, `__run_num__`... dropped; a list of errors kept as is).
+/// (`start_time`, `duration`, `__run_num__`... dropped; a list of errors kept as is),
+/// volatile text normalised ([`normalise_text`]).
 pub fn comparable(ret: &Value) -> Value {
+    normalise_value(&comparable_raw(ret))
+}
+
+fn comparable_raw(ret: &Value) -> Value {
     let Some(map) = ret.as_object() else {
         return ret.clone();
     };
@@ -667,7 +706,7 @@ impl Case {
                 );
             };
             let mut diffs = Vec::new();
-            differences("", &e["states"], &got, &mut diffs);
+            differences("", &normalise_value(&e["states"]), &got, &mut diffs);
             assert!(
                 diffs.is_empty(),
                 "step {} (state.apply {sls}{}) differs from Salt 3007.8 ({}):\n{}",

@@ -17,6 +17,7 @@ pub mod mount;
 pub mod pillar;
 pub mod pkg;
 pub mod pkgver;
+pub mod service;
 pub mod slsutil;
 pub mod state;
 pub mod state_usage;
@@ -136,6 +137,7 @@ pub fn registry() -> ExecRegistry {
     mount::register(&mut r);
     archive::register(&mut r);
     pkg::register(&mut r);
+    service::register(&mut r);
     r
 }
 

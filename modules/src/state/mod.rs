@@ -14,6 +14,8 @@ pub mod locale;
 pub mod mount;
 pub mod pkg;
 pub mod sysctl;
+pub mod pkgrepo;
+pub mod service;
 pub mod test;
 pub mod timezone;
 
@@ -173,6 +175,8 @@ pub fn registry() -> Registry {
     r.add(Arc::new(file::File));
     r.add(Arc::new(ini::Ini));
     r.add(Arc::new(pkg::Pkg));
+    r.add(Arc::new(pkgrepo::Pkgrepo));
+    r.add(Arc::new(service::Service));
     r.add(Arc::new(test::Test));
     r.add(Arc::new(host::Host));
     r.add(Arc::new(timezone::Timezone));
