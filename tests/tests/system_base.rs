@@ -466,6 +466,9 @@ fn host_present_absent() {
     assert!(c
         .sh_ok("grep ' /etc/hosts ' /proc/self/mountinfo || true")
         .contains("/etc/hosts"));
+    // 10.1.2.4 is already there: with a single new address per state, Salt's comment
+    // order is deterministic (it iterates a Python set of the addresses to add).
+    c.sh_ok("echo '10.1.2.4 db1.internal db.internal' >> /etc/hosts");
     let inode = c.sh_ok("stat -c %i /etc/hosts");
     let before = c.read_file("/etc/hosts").unwrap_or_default();
 

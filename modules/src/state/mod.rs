@@ -13,9 +13,9 @@ pub mod ini;
 pub mod locale;
 pub mod mount;
 pub mod pkg;
-pub mod sysctl;
 pub mod pkgrepo;
 pub mod service;
+pub mod sysctl;
 pub mod test;
 pub mod timezone;
 
