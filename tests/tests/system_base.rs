@@ -401,6 +401,14 @@ fn cron_file() {
     };
     c.write_sls("cronfile", CRON_FILE);
     c.write_file("/srv/salt/files/crontab", CRONTAB_SRC);
+    let ret = c.apply("cronfile", true, None);
+    assert_eq!(result(&ret, "cron", "root crontab"), Value::Null);
+    assert!(comment(&ret, "cron", "root crontab")
+        .starts_with("The following values are set to be changed:\ndiff: "));
+    assert_eq!(
+        String::from_utf8_lossy(&c.exec(&["crontab", "-l"]).stdout),
+        ""
+    );
     let ret = c.apply("cronfile", false, None);
     assert_all_ok(&ret);
     let s = state(&ret, "cron", "root crontab");

@@ -260,9 +260,7 @@ fn file(call: &StateCall<'_>) -> StateReturn {
             ret.comment = format!("The crontab of user {user} is in the correct state");
         } else {
             ret.result = None;
-            ret.comment = format!(
-                "The crontab of user {user} is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states."
-            );
+            ret.comment = format!("The following values are set to be changed:\ndiff: {diff}\n");
         }
         return ret;
     }
