@@ -69,6 +69,10 @@ pub struct Opts {
     /// Apply with salt-call instead of rsalt-call (the Salt oracle image); rsalt-call is
     /// still mounted when it can be found.
     pub no_rsalt: bool,
+    /// `--security-opt` values, e.g. `systempaths=unconfined` (a writable `/proc/sys`
+    /// for network-namespaced sysctl keys with `NET_ADMIN`; never touch non-namespaced
+    /// keys such as `vm.*` from such a container: they are the host's).
+    pub security_opt: Vec<String>,
 }
 
 /// Whether `RSALT_REQUIRE_DOCKER=1`: missing docker or images fail instead of skipping.
@@ -261,6 +265,9 @@ impl Container {
         }
         for c in &opts.cap_add {
             cmd.args(["--cap-add", c]);
+        }
+        for o in &opts.security_opt {
+            cmd.args(["--security-opt", o]);
         }
         if let Some(n) = &opts.network {
             cmd.args(["--network", n]);

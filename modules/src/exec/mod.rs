@@ -1,17 +1,22 @@
 //! Execution functions (`test.ping`, `cmd.run`, `grains.get`, ...): one name → function
 //! table, served to Jinja (`salt[...]`) and the CLI by [`LocalCaller`].
 
+pub mod archive;
 pub mod caller;
 pub mod cmd;
 pub mod config;
+pub mod cron;
 pub mod crypt;
 pub mod defaults;
 pub mod file;
 pub mod firewalld;
 pub mod grains;
+pub mod hosts;
 pub mod ini;
 pub mod iptables;
+pub mod locale;
 pub mod matcher;
+pub mod mount;
 pub mod nftables;
 pub mod pillar;
 pub mod pkg;
@@ -22,7 +27,10 @@ pub mod ssh;
 pub mod state;
 pub mod state_usage;
 pub mod sys;
+pub mod sysctl;
+pub mod sysutil;
 pub mod test;
+pub mod timezone;
 pub mod user;
 
 pub use caller::{new_context, LocalCaller};
@@ -132,6 +140,13 @@ pub fn registry() -> ExecRegistry {
     ssh::register(&mut r);
     nftables::register(&mut r);
     firewalld::register(&mut r);
+    hosts::register(&mut r);
+    timezone::register(&mut r);
+    sysctl::register(&mut r);
+    locale::register(&mut r);
+    cron::register(&mut r);
+    mount::register(&mut r);
+    archive::register(&mut r);
     pkg::register(&mut r);
     service::register(&mut r);
     r

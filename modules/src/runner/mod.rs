@@ -516,6 +516,15 @@ impl<'a> StateRunner<'a> {
                 None => errors.push(format!("Specified state '{full}' was not found")),
             }
         }
+        if errors.is_empty() {
+            if let Some(m) = self.registry.get(&state) {
+                for p in m.required_args(&fun) {
+                    if !low.contains_key(p) {
+                        errors.push(format!("Missing parameter {p} for state {full}"));
+                    }
+                }
+            }
+        }
         // watch without mod_watch becomes require
         let mut reqdec = "";
         if low.contains_key("require") {

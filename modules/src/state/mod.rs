@@ -3,17 +3,25 @@
 //! Adding a module (pkg, service, iptables, ...) means one new file and one line in
 //! [`registry`].
 
+pub mod archive;
 pub mod cmd;
+pub mod cron;
 pub mod file;
 pub mod firewalld;
+pub mod git;
+pub mod host;
 pub mod ini;
 pub mod iptables;
+pub mod locale;
+pub mod mount;
 pub mod nftables;
 pub mod pkg;
 pub mod pkgrepo;
 pub mod service;
 pub mod ssh;
+pub mod sysctl;
 pub mod test;
+pub mod timezone;
 pub mod user;
 
 use crate::RunContext;
@@ -125,6 +133,13 @@ pub trait StateModule: Send + Sync {
     fn has_mod_watch(&self) -> bool {
         false
     }
+
+    /// The parameters of `fun` without a default (besides `name`): the runner reports
+    /// Salt's `Missing parameter X for state mod.fun` when one is absent from the chunk.
+    fn required_args(&self, fun: &str) -> &'static [&'static str] {
+        let _ = fun;
+        &[]
+    }
 }
 
 /// State modules by name.
@@ -175,5 +190,13 @@ pub fn registry() -> Registry {
     r.add(Arc::new(test::Test));
     r.add(Arc::new(user::User));
     r.add(Arc::new(user::Group));
+    r.add(Arc::new(host::Host));
+    r.add(Arc::new(timezone::Timezone));
+    r.add(Arc::new(sysctl::Sysctl));
+    r.add(Arc::new(locale::Locale));
+    r.add(Arc::new(cron::Cron));
+    r.add(Arc::new(mount::Mount));
+    r.add(Arc::new(archive::Archive));
+    r.add(Arc::new(git::Git));
     r
 }

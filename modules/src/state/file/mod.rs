@@ -20,6 +20,7 @@ mod serialize;
 mod symlink;
 pub mod util;
 
+pub(crate) use managed::{fetch_source, render_template, source_list};
 pub use misc::touch_path as misc_touch;
 pub use replace::{compile as compile_regex, py_flags};
 pub use symlink::normpath;
