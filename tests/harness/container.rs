@@ -690,11 +690,22 @@ fn is_salt_traceback(v: &Value) -> bool {
         .is_some_and(|s| s.starts_with("An exception occurred in this state: Traceback"))
 }
 
+/// A system-range uid/gid (100–999) in `changes` (`.../uid`, `.../gid`).
+fn is_system_id(path: &str, v: &Value) -> bool {
+    (path.ends_with("/gid") || path.ends_with("/uid"))
+        && v.as_i64().is_some_and(|n| (100..1000).contains(&n))
+}
+
 /// Differences between a recorded (Salt) and an actual (rsalt) comparable value, as
 /// `path: expected != actual` lines. Objects compare by key set (order ignored). A
 /// `comment` holding a Salt traceback is not compared (see the docs).
 pub fn differences(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) {
     if path.ends_with("/comment") && is_salt_traceback(expected) {
+        return;
+    }
+    if is_system_id(path, expected) && is_system_id(path, actual) {
+        // System uids/gids are allocated from what the image already has (groupadd
+        // --system takes the next free one below 1000): they follow the image, not the tool.
         return;
     }
     match (expected, actual) {
