@@ -11,8 +11,8 @@
 
 pub mod case;
 pub mod compare;
-pub mod fleet;
 pub mod container;
+pub mod fleet;
 pub mod pyjson;
 pub mod runner;
 pub mod sandbox;

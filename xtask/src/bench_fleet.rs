@@ -436,7 +436,10 @@ pub fn run(args: BenchFleetArgs, root: &Path) -> Result<bool> {
     if args.swarm_only {
         for &size in &args.swarm {
             let (up, t, rss) = swarm(&bins, size, 3)?;
-            println!("swarm {size}: {up} returned, ping {t:.3} s, master RSS {} MB", rss / 1024);
+            println!(
+                "swarm {size}: {up} returned, ping {t:.3} s, master RSS {} MB",
+                rss / 1024
+            );
         }
         return Ok(true);
     }

@@ -62,8 +62,16 @@ fn family_has(ctx: &RunContext, fams: &[&str]) -> bool {
     fams.iter().any(|x| f.contains(x))
 }
 
+/// Whether to ask `timedatectl`: Salt checks only that it is on `PATH`; rsalt also
+/// requires systemd to be running (`/run/systemd/system`), so a host or container with
+/// systemd installed but another init (timedatectl then fails: "System has not been
+/// booted with systemd") uses the files, as Salt does on such hosts without timedatectl.
+fn use_timedatectl() -> bool {
+    sysutil::which("timedatectl").is_some() && std::path::Path::new("/run/systemd/system").is_dir()
+}
+
 fn timedatectl(ctx: &RunContext) -> Result<Option<String>, CallError> {
-    if sysutil::which("timedatectl").is_none() {
+    if !use_timedatectl() {
         return Ok(None);
     }
     let r = sysutil::run(ctx, &["timedatectl"])?;
@@ -154,7 +162,7 @@ pub fn zone_compare(timezone: &str) -> Result<bool, CallError> {
 
 /// `timezone.set_zone`: `Ok(Err(msg))` is Salt's truthy `Zone does not exist: PATH` string.
 pub fn set_zone(ctx: &RunContext, timezone: &str) -> Result<Result<(), String>, CallError> {
-    if sysutil::which("timedatectl").is_some() {
+    if use_timedatectl() {
         let _ = sysutil::run(ctx, &["timedatectl", "set-timezone", timezone]);
     }
     let zonepath = format!("{ZONEINFO}{timezone}");
@@ -255,7 +263,7 @@ pub fn get_hwclock(ctx: &RunContext) -> Result<Option<String>, CallError> {
 
 /// `timezone.set_hwclock`.
 pub fn set_hwclock(ctx: &RunContext, clock: &str) -> Result<bool, CallError> {
-    if sysutil::which("timedatectl").is_some() {
+    if use_timedatectl() {
         let v = if clock == "localtime" {
             "true"
         } else {
