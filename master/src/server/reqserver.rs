@@ -26,6 +26,9 @@ const MAX_SESSIONS_PER_MINION: usize = 4;
 /// Unauthenticated messages allowed per peer per second (burst = 2×).
 const UNAUTH_RATE: f64 = 20.0;
 
+/// Session messages allowed per peer per second (burst = 2×).
+const SESSION_RATE: f64 = 500.0;
+
 struct Bucket {
     tokens: f64,
     at: Instant,
@@ -123,7 +126,17 @@ pub(crate) async fn start(
                     continue;
                 }
             };
-            if kind != Kind::Sealed && !allow(&mut buckets, &peer, UNAUTH_RATE) {
+            // Every peer is rate limited: handshakes tightly, sessions generously (a state
+            // run fetches files and render answers in bursts).
+            let rate = if kind == Kind::Sealed { SESSION_RATE } else { UNAUTH_RATE };
+            let bucket_key = if kind == Kind::Sealed {
+                let mut k = b"s".to_vec();
+                k.extend_from_slice(&peer);
+                k
+            } else {
+                peer.clone()
+            };
+            if !allow(&mut buckets, &bucket_key, rate) {
                 shared.metrics.inc_dropped();
                 continue;
             }
