@@ -324,9 +324,17 @@ fn pre_seeded_keys_are_trusted_without_a_pending_step() {
     // rsalt-key --gen-keys, the public half placed in the master's accepted keys and the
     // pair in the minion's pki_dir (what the cloud-init generator does).
     let keys = f.root.path().join("gen");
-    let o = f.key(&["--gen-keys", "seeded", "--gen-keys-dir", &keys.display().to_string()]);
+    let o = f.key(&[
+        "--gen-keys",
+        "seeded",
+        "--gen-keys-dir",
+        &keys.display().to_string(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let accepted = f.root.path().join("master-root/etc/rsalt/pki/master/minions");
+    let accepted = f
+        .root
+        .path()
+        .join("master-root/etc/rsalt/pki/master/minions");
     std::fs::create_dir_all(&accepted).expect("mkdir");
     std::fs::copy(keys.join("seeded.pub"), accepted.join("seeded")).expect("cp");
     let pki = f.minions[i].dir.join("root/etc/salt/pki/minion");
@@ -334,7 +342,11 @@ fn pre_seeded_keys_are_trusted_without_a_pending_step() {
     std::fs::copy(keys.join("seeded.pem"), pki.join("minion.pem")).expect("cp");
     std::fs::copy(keys.join("seeded.pub"), pki.join("minion.pub")).expect("cp");
     f.start_minion(i);
-    assert!(f.wait_up(&["seeded"], Duration::from_secs(10)), "{}", f.minion_log(i));
+    assert!(
+        f.wait_up(&["seeded"], Duration::from_secs(10)),
+        "{}",
+        f.minion_log(i)
+    );
     assert!(!stdout(&f.key(&["-L"])).contains("Unaccepted Keys:\nseeded"));
     assert!(!f.master_log().contains("key pending acceptance"));
 }

@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, UnixStream};
 
 /// Largest ZMTP frame a peer may send (a full rsalt message plus framing slack).
@@ -20,6 +20,8 @@ pub const MAX_FRAME: u64 = rsalt_proto::MAX_MESSAGE_BYTES as u64 + 1024;
 /// Most simultaneous connections per public port.
 pub const MAX_CONNECTIONS: usize = 50_000;
 const GREETING_LEN: usize = 64;
+/// Read size while data is moving.
+const CHUNK: usize = 16 * 1024;
 
 /// Incremental checker of the peer → master byte stream.
 #[derive(Debug, Default)]
@@ -101,15 +103,22 @@ pub async fn start(public: &str, inner: PathBuf) -> anyhow::Result<tokio::task::
             open.fetch_add(1, Ordering::Relaxed);
             tokio::spawn(async move {
                 if let Ok(unix) = UnixStream::connect(&inner).await {
-                    let (mut tr, mut tw) = tcp.into_split();
-                    let (mut ur, mut uw) = unix.into_split();
+                    let (tr, mut tw) = tcp.into_split();
+                    let (ur, mut uw) = unix.into_split();
+                    // Buffers exist only while data is moving: an idle connection (most
+                    // of a fleet, most of the time) holds none.
                     let up = async {
                         let mut checker = ZmtpChecker::new();
-                        let mut buf = vec![0u8; 8 * 1024];
                         loop {
-                            let n = match tr.read(&mut buf).await {
-                                Ok(0) | Err(_) => break,
+                            if tr.readable().await.is_err() {
+                                break;
+                            }
+                            let mut buf = vec![0u8; CHUNK];
+                            let n = match tr.try_read(&mut buf) {
+                                Ok(0) => break,
                                 Ok(n) => n,
+                                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                                Err(_) => break,
                             };
                             if let Err(e) = checker.feed(&buf[..n]) {
                                 tracing::warn!(%addr, "closing connection: {e}");
@@ -120,7 +129,23 @@ pub async fn start(public: &str, inner: PathBuf) -> anyhow::Result<tokio::task::
                             }
                         }
                     };
-                    let down = tokio::io::copy(&mut ur, &mut tw);
+                    let down = async {
+                        loop {
+                            if ur.readable().await.is_err() {
+                                break;
+                            }
+                            let mut buf = vec![0u8; CHUNK];
+                            let n = match ur.try_read(&mut buf) {
+                                Ok(0) => break,
+                                Ok(n) => n,
+                                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                                Err(_) => break,
+                            };
+                            if tw.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                    };
                     tokio::select! {
                         _ = up => {}
                         _ = down => {}

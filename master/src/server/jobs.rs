@@ -41,9 +41,13 @@ fn hex_id(id: &str) -> String {
 
 /// Records a minion's grains (memory and `cachedir/minions/<hex id>/grains.mp`, so
 /// targeting works after a master restart) and drops its cached pillar.
-pub(crate) fn store_grains(shared: &Shared, id: &str, grains: Dict) {
+pub(crate) fn store_grains(shared: &Shared, id: &str, grains: &Value) {
     let dir = shared.minion_cache.join(hex_id(id));
-    if let Ok(bytes) = codec::encode(&codec::WireValue::from(&Value::Dict(grains.clone()))) {
+    let bytes = match grains {
+        Value::Dict(_) => codec::encode(&codec::WireValue::from(grains)).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    if !bytes.is_empty() {
         let _ = std::fs::create_dir_all(&dir);
         if let Err(e) =
             rsalt_proto::keys::write_atomic_nosync(&dir.join("grains.mp"), &bytes, 0o600)
@@ -53,7 +57,7 @@ pub(crate) fn store_grains(shared: &Shared, id: &str, grains: Dict) {
     }
     let mut st = shared.lock();
     let m = st.minions.entry(id.to_string()).or_default();
-    m.grains = grains;
+    m.grains_mp = Arc::new(bytes);
     m.pillar = None;
 }
 
@@ -66,10 +70,8 @@ pub(crate) fn load_cached_grains(shared: &Shared) {
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
         };
-        if let Ok(w) = codec::decode::<codec::WireValue>(&bytes) {
-            if let Value::Dict(g) = Value::from(w) {
-                st.minions.entry(id).or_default().grains = g;
-            }
+        if codec::decode::<codec::WireValue>(&bytes).is_ok() {
+            st.minions.entry(id).or_default().grains_mp = Arc::new(bytes);
         }
     }
 }
@@ -101,13 +103,28 @@ pub fn expected_minions(shared: &Shared, tgt: &Value, tgt_type: &str) -> Vec<Str
         tgt_type,
         "pillar" | "pillar_pcre" | "pillar_exact" | "compound" | "nodegroup"
     );
+    // Id-only matchers need neither grains nor pillar.
+    let id_only = matches!(tgt_type, "glob" | "pcre" | "list");
     let mut out = Vec::new();
     for id in accepted {
+        if id_only {
+            let empty = Dict::new();
+            let t = MatchTarget {
+                id: &id,
+                grains: &empty,
+                pillar: &empty,
+                nodegroups: &nodegroups,
+            };
+            if match_by(tgt_type, tgt, &t) {
+                out.push(id);
+            }
+            continue;
+        }
         let (grains, mut pillar) = {
             let st = shared.lock();
             let m = st.minions.get(&id);
             (
-                m.map(|m| m.grains.clone()).unwrap_or_default(),
+                m.map(|m| m.grains()).unwrap_or_default(),
                 m.and_then(|m| m.pillar.clone()),
             )
         };

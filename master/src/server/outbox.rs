@@ -8,9 +8,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use zeromq::{RouterSendHalf, SocketSend, ZmqMessage};
 
-const OUTBOX_CAPACITY: usize = 256;
+const OUTBOX_CAPACITY: usize = 128;
 const SEND_TIMEOUT: Duration = Duration::from_secs(2);
-const IDLE_CLOSE: Duration = Duration::from_secs(120);
+const IDLE_CLOSE: Duration = Duration::from_secs(20);
 
 /// Sends frames to peers of a ROUTER socket through one bounded queue per peer.
 #[derive(Clone)]

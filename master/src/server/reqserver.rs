@@ -128,7 +128,11 @@ pub(crate) async fn start(
             };
             // Every peer is rate limited: handshakes tightly, sessions generously (a state
             // run fetches files and render answers in bursts).
-            let rate = if kind == Kind::Sealed { SESSION_RATE } else { UNAUTH_RATE };
+            let rate = if kind == Kind::Sealed {
+                SESSION_RATE
+            } else {
+                UNAUTH_RATE
+            };
             let bucket_key = if kind == Kind::Sealed {
                 let mut k = b"s".to_vec();
                 k.extend_from_slice(&peer);
@@ -381,8 +385,7 @@ fn on_sealed(shared: Arc<Shared>, out: Outboxes, peer: Vec<u8>, payload: Vec<u8>
             version,
             opts,
         } => {
-            let grains = grains.as_dict().cloned().unwrap_or_default();
-            super::jobs::store_grains(&shared, &minion_id, grains);
+            super::jobs::store_grains(&shared, &minion_id, &grains);
             if let Some(o) = opts.as_dict() {
                 if let Some(m) = shared.lock().minions.get_mut(&minion_id) {
                     m.opts = o.clone();
@@ -422,8 +425,7 @@ fn on_sealed(shared: Arc<Shared>, out: Outboxes, peer: Vec<u8>, payload: Vec<u8>
             reply(&shared, &out, &sid, req_id, ResponseBody::PublishKey(key));
         }
         RequestBody::Grains { grains } => {
-            let grains = grains.as_dict().cloned().unwrap_or_default();
-            super::jobs::store_grains(&shared, &minion_id, grains);
+            super::jobs::store_grains(&shared, &minion_id, &grains);
             reply(&shared, &out, &sid, req_id, ResponseBody::Ack);
         }
         RequestBody::GetStates {
@@ -527,7 +529,7 @@ fn render_states(
         let st = shared.lock();
         let m = st.minions.get(id);
         (
-            m.map(|m| m.grains.clone()).unwrap_or_default(),
+            m.map(|m| m.grains()).unwrap_or_default(),
             m.and_then(|m| m.pillar.clone()),
             m.map(|m| m.opts.clone()).unwrap_or_default(),
         )
