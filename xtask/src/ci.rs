@@ -12,7 +12,7 @@ use std::time::Instant;
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
     /// Seconds per fuzz target (0 skips fuzzing).
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 60)]
     pub fuzz_seconds: u64,
     /// Skip rustfmt and clippy.
     #[arg(long)]
