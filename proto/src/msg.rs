@@ -69,6 +69,9 @@ pub enum RequestBody {
     },
     /// A job's result.
     Return(JobReturn),
+    /// Jobs still waiting for this minion's return (after its publish subscription was
+    /// (re)established: a publication sent before then was not received).
+    PendingJobs,
 }
 
 /// A master's reply.
@@ -104,6 +107,8 @@ pub enum ResponseBody {
         #[serde(with = "serde_bytes")]
         data: Vec<u8>,
     },
+    /// Jobs for [`RequestBody::PendingJobs`].
+    Jobs(Vec<Job>),
     /// Refused or failed.
     Error {
         /// Why.

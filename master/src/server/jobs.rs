@@ -237,6 +237,7 @@ pub(crate) fn publish(
                 returned: BTreeSet::new(),
                 watchers: vec![tx.clone()],
                 published: Instant::now(),
+                job: job.clone(),
             },
         );
         (frame, disconnected)

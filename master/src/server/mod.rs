@@ -61,6 +61,9 @@ pub(crate) struct MinionEntry {
     pub allowed_files: HashMap<String, (String, String)>,
     /// Jobs the minion reports running (heartbeats).
     pub running: HashSet<String>,
+    /// Jobs the minion ever reported running (never handed to it again: a job
+    /// interrupted by a minion restart is not re-run behind the operator's back).
+    pub started: HashSet<String>,
 }
 
 impl MinionEntry {
@@ -85,6 +88,8 @@ pub(crate) struct ActiveJob {
     pub returned: BTreeSet<String>,
     pub watchers: Vec<mpsc::Sender<crate::localapi::LocalEvent>>,
     pub published: Instant,
+    /// The job as published (handed again to a minion that missed the publication).
+    pub job: rsalt_proto::msg::Job,
 }
 
 /// Mutable state.

@@ -417,6 +417,11 @@ fn on_sealed(shared: Arc<Shared>, out: Outboxes, peer: Vec<u8>, payload: Vec<u8>
         RequestBody::Heartbeat { running } => {
             if let Some(m) = shared.lock().minions.get_mut(&minion_id) {
                 m.running = running.into_iter().take(1000).collect();
+                let started: Vec<String> = m.running.iter().cloned().collect();
+                m.started.extend(started);
+                if m.started.len() > 10_000 {
+                    m.started.clear();
+                }
             }
             reply(&shared, &out, &sid, req_id, ResponseBody::Ack)
         }
@@ -504,6 +509,19 @@ fn on_sealed(shared: Arc<Shared>, out: Outboxes, peer: Vec<u8>, payload: Vec<u8>
                 }
             };
             reply(&shared, &out, &sid, req_id, body);
+        }
+        RequestBody::PendingJobs => {
+            let jobs: Vec<rsalt_proto::msg::Job> = {
+                let st = shared.lock();
+                let started = st.minions.get(&minion_id).map(|m| &m.started);
+                st.jobs
+                    .values()
+                    .filter(|j| j.expected.contains(&minion_id) && !j.returned.contains(&minion_id))
+                    .filter(|j| !started.is_some_and(|s| s.contains(&j.job.jid)))
+                    .map(|j| j.job.clone())
+                    .collect()
+            };
+            reply(&shared, &out, &sid, req_id, ResponseBody::Jobs(jobs));
         }
         RequestBody::Return(mut ret) => {
             // The session, not the message, says who returned.

@@ -216,6 +216,9 @@ pub async fn run_swarm(
             if sub.subscribe("").await.is_err() {
                 continue;
             }
+            for m in minions.iter() {
+                tokio::spawn(m.clone().catch_up_when_up());
+            }
             while let Ok(msg) = sub.recv().await {
                 let Some(frame) = msg.into_vec().last().map(|b| b.to_vec()) else {
                     continue;
@@ -343,6 +346,7 @@ impl Minion {
             if sub.subscribe("").await.is_err() {
                 continue;
             }
+            tokio::spawn(self.clone().catch_up_when_up());
             let mut was_down = !matches!(*link.borrow(), LinkState::Up { .. });
             loop {
                 tokio::select! {
@@ -434,8 +438,25 @@ impl Minion {
                 return;
             }
         };
+        self.accept_job(job);
+    }
+
+    /// [`Minion::catch_up`] once the request channel is up.
+    async fn catch_up_when_up(self: Arc<Self>) {
+        if self
+            .channel
+            .wait_up(Duration::from_secs(3600))
+            .await
+            .is_ok()
+        {
+            self.catch_up().await;
+        }
+    }
+
+    /// Runs a job once: not stale, addressed to this minion, not seen before.
+    fn accept_job(self: &Arc<Self>, job: Job) {
         if rsalt_proto::unix_now().saturating_sub(job.issued) > MAX_JOB_AGE_SECS {
-            tracing::warn!(jid = %job.jid, "stale publication dropped");
+            tracing::warn!(jid = %job.jid, "stale job dropped");
             return;
         }
         if !self.targeted(&job) {
@@ -454,6 +475,23 @@ impl Minion {
             }
         }
         tokio::spawn(self.clone().run_job(job));
+    }
+
+    /// Asks the master, inside the session, for jobs this minion has not returned: what
+    /// was published while its subscription was not yet (or no longer) established.
+    async fn catch_up(self: Arc<Self>) {
+        // Let the subscription reach the publisher first, so nothing falls in between.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        if let Ok(ResponseBody::Jobs(jobs)) = self
+            .channel
+            .request(RequestBody::PendingJobs, Duration::from_secs(10))
+            .await
+        {
+            for job in jobs {
+                tracing::info!(jid = %job.jid, "running a job published before the subscription was up");
+                self.accept_job(job);
+            }
+        }
     }
 
     fn targeted(&self, job: &Job) -> bool {
