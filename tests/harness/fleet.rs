@@ -168,6 +168,11 @@ impl Fleet {
         }
     }
 
+    /// The master's process id, while it runs.
+    pub fn master_pid(&self) -> Option<u32> {
+        self.master.as_ref().map(Child::id)
+    }
+
     /// The master's log so far.
     pub fn master_log(&self) -> String {
         std::fs::read_to_string(self.root.path().join("master.log")).unwrap_or_default()

@@ -640,3 +640,56 @@ fn minion_runs_each_valid_publication_once() {
         "ran\n"
     );
 }
+
+/// 9, at the ZeroMQ layer: a peer declaring a 2^50-byte frame (the zeromq crate would
+/// reserve that much before any authentication) and a peer sending a truncated greeting are
+/// cut off by the guard; the master keeps answering at once and its memory stays bounded.
+#[test]
+fn oversized_zmtp_frames_are_cut_off() {
+    use std::io::{Read, Write};
+    let mut f = Fleet::new("");
+    f.up(&[("m1", "")]);
+    for port in [f.ports.1, f.ports.0] {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let mut greeting = vec![0xffu8, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 0];
+        greeting.extend_from_slice(b"NULL");
+        greeting.extend(vec![0u8; 64 - greeting.len()]);
+        s.write_all(&greeting).expect("greeting");
+        let mut ready = b"\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER".to_vec();
+        ready.insert(0, ready.len() as u8);
+        ready.insert(0, 0x04);
+        let _ = s.write_all(&ready);
+        let mut bomb = vec![0x02u8];
+        bomb.extend_from_slice(&(1u64 << 50).to_be_bytes());
+        bomb.extend(vec![b'x'; 1000]);
+        let _ = s.write_all(&bomb);
+        s.set_read_timeout(Some(Duration::from_secs(2)))
+            .expect("timeout");
+        // The guard closes the connection: reads end (EOF or reset) instead of hanging.
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink);
+    }
+    // Half a greeting, then silence, on many connections.
+    let idle: Vec<std::net::TcpStream> = (0..50)
+        .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", f.ports.1)).ok())
+        .map(|mut s| {
+            let _ = s.write_all(&[0xff, 0, 0]);
+            s
+        })
+        .collect();
+    let t = std::time::Instant::now();
+    let o = f.rsalt(&["*", "test.ping"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(t.elapsed() < Duration::from_secs(2));
+    assert!(f.master_log().contains("refused"), "{}", f.master_log());
+    let pid = f.master_pid().expect("master runs");
+    let rss_kb: u64 = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(rss_kb > 0 && rss_kb < 200 * 1024, "master RSS {rss_kb} kB");
+    drop(idle);
+}
