@@ -146,7 +146,61 @@ fn count_true(o: &std::process::Output) -> usize {
     String::from_utf8_lossy(&o.stdout).matches("true").count()
 }
 
-fn rsalt_fleet(bins: &Path, n: usize, runs: usize) -> Result<FleetResult> {
+/// What differs between the two fleets.
+struct Flavor {
+    name: &'static str,
+    bin_dir: PathBuf,
+    master: &'static str,
+    minion: &'static str,
+    cli: &'static str,
+    /// Extra master / minion config lines.
+    master_extra: &'static str,
+    minion_extra: &'static str,
+    /// Minion id prefix.
+    prefix: &'static str,
+    /// Extra CLI arguments for applies (Salt needs a longer timeout).
+    apply_args: &'static [&'static str],
+    /// Master start-up time before minions start; how long the fleet may take to come up.
+    settle: Duration,
+    up_timeout: Duration,
+}
+
+impl Flavor {
+    fn rsalt(bins: &Path) -> Flavor {
+        Flavor {
+            name: "rsalt",
+            bin_dir: bins.to_path_buf(),
+            master: "rsalt-master",
+            minion: "rsalt-minion",
+            cli: "rsalt",
+            master_extra: "metrics_address: ''\nworker_threads: 4\n",
+            minion_extra: "",
+            prefix: "rsalt",
+            apply_args: &[],
+            settle: Duration::from_millis(300),
+            up_timeout: Duration::from_secs(60),
+        }
+    }
+
+    fn salt(venv: &Path) -> Flavor {
+        Flavor {
+            name: "salt",
+            bin_dir: venv.join("bin"),
+            master: "salt-master",
+            minion: "salt-minion",
+            cli: "salt",
+            master_extra: "user: root\n",
+            minion_extra: "user: root\n",
+            prefix: "salt",
+            apply_args: &["-t", "120"],
+            settle: Duration::from_secs(3),
+            up_timeout: Duration::from_secs(180),
+        }
+    }
+}
+
+/// Starts a master and `n` minion processes of one flavor, then measures.
+fn fleet(fl: &Flavor, n: usize, runs: usize) -> Result<FleetResult> {
     let dir = tempfile::tempdir()?;
     let root = dir.path();
     let sandbox = root.join("sandbox");
@@ -157,69 +211,87 @@ fn rsalt_fleet(bins: &Path, n: usize, runs: usize) -> Result<FleetResult> {
     fs::write(
         mdir.join("master"),
         format!(
-            "root_dir: {r}/mroot\ninterface: 127.0.0.1\npublish_port: {pp}\nret_port: {rp}\nauto_accept: true\nmetrics_address: ''\nworker_threads: 4\nfile_roots:\n  base: [{r}/salt]\npillar_roots:\n  base: [{r}/pillar]\n",
-            r = root.display()
+            "root_dir: {r}/mroot\ninterface: 127.0.0.1\npublish_port: {pp}\nret_port: {rp}\nauto_accept: true\n{extra}file_roots:\n  base: [{r}/salt]\npillar_roots:\n  base: [{r}/pillar]\n",
+            r = root.display(),
+            extra = fl.master_extra,
         ),
     )?;
     let mut procs = Procs(Vec::new());
     procs.0.push(spawn(
-        Command::new(bins.join("rsalt-master")).arg("-c").arg(&mdir),
+        Command::new(fl.bin_dir.join(fl.master))
+            .arg("-c")
+            .arg(&mdir),
         &root.join("master.log"),
     )?);
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(fl.settle);
     for i in 0..n {
         let d = root.join(format!("m{i}"));
         fs::create_dir_all(&d)?;
         fs::write(
             d.join("minion"),
             format!(
-                "id: rsalt-{i:02}\nroot_dir: {}\nmaster: 127.0.0.1\nmaster_port: {rp}\npublish_port: {pp}\n",
-                d.join("root").display()
+                "id: {p}-{i:02}\nroot_dir: {}\nmaster: 127.0.0.1\nmaster_port: {rp}\npublish_port: {pp}\n{extra}",
+                d.join("root").display(),
+                p = fl.prefix,
+                extra = fl.minion_extra,
             ),
         )?;
         procs.0.push(spawn(
-            Command::new(bins.join("rsalt-minion")).arg("-c").arg(&d),
+            Command::new(fl.bin_dir.join(fl.minion)).arg("-c").arg(&d),
             &d.join("minion.log"),
         )?);
     }
-    let rsalt = || {
-        let mut c = Command::new(bins.join("rsalt"));
+    let cli = || {
+        let mut c = Command::new(fl.bin_dir.join(fl.cli));
         c.arg("-c").arg(&mdir);
         c
     };
-    if !wait_for(Duration::from_secs(60), || {
-        rsalt()
+    if !wait_for(fl.up_timeout, || {
+        cli()
             .args(["*", "test.ping", "--out", "json", "--static"])
             .output()
             .map(|o| count_true(&o) == n)
             .unwrap_or(false)
     }) {
-        bail!("the rsalt fleet did not come up");
+        bail!("the {} fleet did not come up", fl.name);
     }
     // First apply creates the files; the timed runs are idempotent re-applies.
-    let (_, first) = timed(rsalt().args(["*", "state.apply", "--out", "quiet"]))?;
+    let (_, first) = timed(
+        cli()
+            .args(["*", "state.apply", "--out", "quiet"])
+            .args(fl.apply_args),
+    )?;
     if !first.status.success() {
         bail!(
-            "rsalt first apply failed: {}",
+            "{} first apply failed: {}",
+            fl.name,
             String::from_utf8_lossy(&first.stderr)
         );
     }
     let mut pings = Vec::new();
     let mut applies = Vec::new();
     for _ in 0..runs {
-        let (t, o) = timed(rsalt().args(["*", "test.ping", "--out", "json", "--static"]))?;
+        let (t, o) = timed(cli().args(["*", "test.ping", "--out", "json", "--static"]))?;
         if count_true(&o) != n {
-            bail!("rsalt ping: {} of {n} returned", count_true(&o));
+            bail!("{} ping: {} of {n} returned", fl.name, count_true(&o));
         }
         pings.push(t);
-        let (t, o) = timed(rsalt().args(["*", "state.apply", "--out", "json", "--static"]))?;
-        let text = String::from_utf8_lossy(&o.stdout);
-        if !o.status.success() || text.matches("\"changes\": {}").count() != n * 10 {
-            bail!("rsalt re-apply was not clean");
+        let (t, o) = timed(
+            cli()
+                .args(["*", "state.apply", "--out", "json", "--static"])
+                .args(fl.apply_args),
+        )?;
+        if String::from_utf8_lossy(&o.stdout)
+            .matches("\"changes\": {}")
+            .count()
+            != n * 10
+        {
+            bail!("{} re-apply was not clean", fl.name);
         }
         applies.push(t);
     }
     std::thread::sleep(Duration::from_secs(2));
+    // Each minion's main process (Salt forks more; see docs/performance.md).
     let mems: Vec<(u64, u64)> = procs.0[1..].iter().map(|c| mem_kb(c.id())).collect();
     let rss = mems.iter().map(|m| m.0).sum::<u64>() / n as u64;
     let pss = mems.iter().map(|m| m.1).sum::<u64>() / n as u64;
@@ -227,103 +299,7 @@ fn rsalt_fleet(bins: &Path, n: usize, runs: usize) -> Result<FleetResult> {
     let _ = victim.kill();
     let _ = victim.wait();
     std::thread::sleep(Duration::from_millis(300));
-    let (down_ping, o) = timed(rsalt().args(["*", "test.ping"]))?;
-    Ok(FleetResult {
-        ping: median(pings),
-        apply: median(applies),
-        rss_kb: rss,
-        pss_kb: pss,
-        down_ping,
-        down_rc: o.status.code().unwrap_or(-1),
-    })
-}
-
-fn salt_fleet(venv: &Path, n: usize, runs: usize) -> Result<FleetResult> {
-    let dir = tempfile::tempdir()?;
-    let root = dir.path();
-    let sandbox = root.join("sandbox");
-    write_tree(root, &sandbox)?;
-    let (pp, rp) = (free_port(), free_port());
-    let mdir = root.join("master");
-    fs::create_dir_all(&mdir)?;
-    fs::write(
-        mdir.join("master"),
-        format!(
-            "root_dir: {r}/mroot\ninterface: 127.0.0.1\npublish_port: {pp}\nret_port: {rp}\nauto_accept: true\nuser: root\nfile_roots:\n  base: [{r}/salt]\npillar_roots:\n  base: [{r}/pillar]\n",
-            r = root.display()
-        ),
-    )?;
-    let bin = |name: &str| venv.join("bin").join(name);
-    let mut procs = Procs(Vec::new());
-    procs.0.push(spawn(
-        Command::new(bin("salt-master"))
-            .arg("-c")
-            .arg(&mdir)
-            .args(["-l", "warning"]),
-        &root.join("master.log"),
-    )?);
-    std::thread::sleep(Duration::from_secs(3));
-    for i in 0..n {
-        let d = root.join(format!("m{i}"));
-        fs::create_dir_all(&d)?;
-        fs::write(
-            d.join("minion"),
-            format!(
-                "id: salt-{i:02}\nroot_dir: {}\nmaster: 127.0.0.1\nmaster_port: {rp}\npublish_port: {pp}\nuser: root\n",
-                d.join("root").display()
-            ),
-        )?;
-        procs.0.push(spawn(
-            Command::new(bin("salt-minion"))
-                .arg("-c")
-                .arg(&d)
-                .args(["-l", "warning"]),
-            &d.join("minion.log"),
-        )?);
-    }
-    let salt = || {
-        let mut c = Command::new(bin("salt"));
-        c.arg("-c").arg(&mdir);
-        c
-    };
-    if !wait_for(Duration::from_secs(180), || {
-        salt()
-            .args(["*", "test.ping", "--out", "json", "--static"])
-            .output()
-            .map(|o| count_true(&o) == n)
-            .unwrap_or(false)
-    }) {
-        bail!("the Salt fleet did not come up");
-    }
-    let _ = timed(salt().args(["*", "state.apply", "--out", "quiet", "-t", "120"]))?;
-    let mut pings = Vec::new();
-    let mut applies = Vec::new();
-    for _ in 0..runs {
-        let (t, o) = timed(salt().args(["*", "test.ping", "--out", "json", "--static"]))?;
-        if count_true(&o) != n {
-            bail!("salt ping: {} of {n} returned", count_true(&o));
-        }
-        pings.push(t);
-        let (t, o) =
-            timed(salt().args(["*", "state.apply", "--out", "json", "--static", "-t", "120"]))?;
-        if String::from_utf8_lossy(&o.stdout)
-            .matches("\"changes\": {}")
-            .count()
-            != n * 10
-        {
-            bail!("salt re-apply was not clean");
-        }
-        applies.push(t);
-    }
-    std::thread::sleep(Duration::from_secs(2));
-    // salt-minion forks a worker per job: count the main process of each minion.
-    let mems: Vec<(u64, u64)> = procs.0[1..].iter().map(|c| mem_kb(c.id())).collect();
-    let rss = mems.iter().map(|m| m.0).sum::<u64>() / n as u64;
-    let pss = mems.iter().map(|m| m.1).sum::<u64>() / n as u64;
-    let mut victim = procs.0.remove(1);
-    let _ = victim.kill();
-    let _ = victim.wait();
-    let (down_ping, o) = timed(salt().args(["*", "test.ping"]))?;
+    let (down_ping, o) = timed(cli().args(["*", "test.ping"]))?;
     Ok(FleetResult {
         ping: median(pings),
         apply: median(applies),
@@ -444,7 +420,7 @@ pub fn run(args: BenchFleetArgs, root: &Path) -> Result<bool> {
         return Ok(true);
     }
     println!("rsalt fleet: {n} minion processes ...");
-    let r = rsalt_fleet(&bins, n, args.runs)?;
+    let r = fleet(&Flavor::rsalt(&bins), n, args.runs)?;
     let s = if args.no_salt {
         None
     } else {
@@ -454,7 +430,7 @@ pub fn run(args: BenchFleetArgs, root: &Path) -> Result<bool> {
                     "Salt fleet: {n} salt-minion processes ({}) ...",
                     v.display()
                 );
-                Some(salt_fleet(&v, n, args.runs)?)
+                Some(fleet(&Flavor::salt(&v), n, args.runs)?)
             }
             None => {
                 println!("no Salt venv found (install with ../shared/tools/install-salt-oracle DIR, pass --salt-venv)");
