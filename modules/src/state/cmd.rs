@@ -366,8 +366,7 @@ impl StateModule for Cmd {
             "run" => run(call),
             "script" => script(call),
             "wait" | "watch" | "wait_script" => wait(call),
-            other => StateReturn::new(&call.name)
-                .fail(format!("State 'cmd.{other}' was not found in SLS")),
+            other => crate::state::not_found("cmd", other, call),
         }
     }
 

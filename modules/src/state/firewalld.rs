@@ -35,8 +35,7 @@ impl StateModule for Firewalld {
         match fun {
             "present" => present(call),
             "service" => service(call),
-            other => StateReturn::new(call.name.clone())
-                .fail(format!("State 'firewalld.{other}' was not found in SLS")),
+            other => crate::state::not_found("firewalld", other, call),
         }
     }
 }

@@ -39,10 +39,7 @@ impl StateModule for Ini {
             "options_absent" => options_absent(call),
             "sections_present" => sections_present(call),
             "sections_absent" => sections_absent(call),
-            other => {
-                return StateReturn::new(call.name.clone())
-                    .fail(format!("State 'ini.{other}' was not found in SLS"))
-            }
+            other => return super::not_found("ini", other, call),
         };
         match res {
             Ok(r) => r,

@@ -46,10 +46,7 @@ impl StateModule for Iptables {
             "chain_absent" => chain_absent(call, &a, ret),
             "set_policy" => set_policy(call, &a, ret),
             "flush" => flush(call, &a, ret),
-            other => {
-                return StateReturn::new(call.name.clone())
-                    .fail(format!("State 'iptables.{other}' was not found in SLS"))
-            }
+            other => return super::not_found("iptables", other, call),
         };
         r.unwrap_or_else(|e| StateReturn::new(call.name.clone()).fail(e))
     }

@@ -77,6 +77,22 @@ impl StateReturn {
     }
 }
 
+/// Salt's return for a function the state module does not have.
+pub fn not_found(module: &str, fun: &str, call: &StateCall<'_>) -> StateReturn {
+    StateReturn::new(call.name.clone()).fail(format!("State '{module}.{fun}' was not found in SLS"))
+}
+
+/// A state function's `Result` as Salt reports it: an error is an exception in the state.
+pub fn or_exception<E: std::fmt::Display>(
+    call: &StateCall<'_>,
+    r: Result<StateReturn, E>,
+) -> StateReturn {
+    r.unwrap_or_else(|e| {
+        StateReturn::new(call.name.clone())
+            .fail(format!("An exception occurred in this state: {e}"))
+    })
+}
+
 /// One call of a state function: the low chunk plus the run context.
 pub struct StateCall<'a> {
     /// The low chunk: `state`, `fun`, `name`, `__id__`, `__sls__`, `__env__` and the

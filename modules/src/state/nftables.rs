@@ -63,15 +63,9 @@ impl StateModule for Nftables {
             "delete" => rule_state(call, &a, ret, Op::Delete),
             "set_policy" => set_policy(call, &a, ret),
             "flush" => flush(call, &a, ret),
-            other => {
-                return StateReturn::new(call.name.clone())
-                    .fail(format!("State 'nftables.{other}' was not found in SLS"))
-            }
+            other => return super::not_found("nftables", other, call),
         };
-        r.unwrap_or_else(|e| {
-            StateReturn::new(call.name.clone())
-                .fail(format!("An exception occurred in this state: {e}"))
-        })
+        super::or_exception(call, r)
     }
 }
 

@@ -44,8 +44,7 @@ impl StateModule for Pkg {
             }
             "removed" => uninstall(call, false),
             "purged" => uninstall(call, true),
-            other => StateReturn::new(call.name.clone())
-                .fail(format!("State 'pkg.{other}' was not found in SLS")),
+            other => crate::state::not_found("pkg", other, call),
         }
     }
 

@@ -30,15 +30,9 @@ impl StateModule for SshAuth {
         let r = match fun {
             "present" => auth_present(call),
             "absent" => auth_absent(call),
-            other => {
-                return StateReturn::new(call.name.clone())
-                    .fail(format!("State 'ssh_auth.{other}' was not found in SLS"))
-            }
+            other => return super::not_found("ssh_auth", other, call),
         };
-        r.unwrap_or_else(|e| {
-            StateReturn::new(call.name.clone())
-                .fail(format!("An exception occurred in this state: {e}"))
-        })
+        super::or_exception(call, r)
     }
 }
 
@@ -55,16 +49,9 @@ impl StateModule for SshKnownHosts {
         let r = match fun {
             "present" => known_present(call),
             "absent" => known_absent(call),
-            other => {
-                return StateReturn::new(call.name.clone()).fail(format!(
-                    "State 'ssh_known_hosts.{other}' was not found in SLS"
-                ))
-            }
+            other => return super::not_found("ssh_known_hosts", other, call),
         };
-        r.unwrap_or_else(|e| {
-            StateReturn::new(call.name.clone())
-                .fail(format!("An exception occurred in this state: {e}"))
-        })
+        super::or_exception(call, r)
     }
 }
 

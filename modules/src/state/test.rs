@@ -304,8 +304,7 @@ impl StateModule for Test {
             "configurable_test_state" => configurable_test_state(call),
             "show_notification" => show_notification(call),
             "check_pillar" => check_pillar(call),
-            other => StateReturn::new(&call.name)
-                .fail(format!("State 'test.{other}' was not found in SLS")),
+            other => crate::state::not_found("test", other, call),
         }
     }
 

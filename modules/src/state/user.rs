@@ -32,15 +32,9 @@ impl StateModule for User {
         let r = match fun {
             "present" => user_present(call),
             "absent" => user_absent(call),
-            other => {
-                return StateReturn::new(call.name.clone())
-                    .fail(format!("State 'user.{other}' was not found in SLS"))
-            }
+            other => return super::not_found("user", other, call),
         };
-        r.unwrap_or_else(|e| {
-            StateReturn::new(call.name.clone())
-                .fail(format!("An exception occurred in this state: {e}"))
-        })
+        super::or_exception(call, r)
     }
 }
 
@@ -57,15 +51,9 @@ impl StateModule for Group {
         let r = match fun {
             "present" => group_present(call),
             "absent" => group_absent(call),
-            other => {
-                return StateReturn::new(call.name.clone())
-                    .fail(format!("State 'group.{other}' was not found in SLS"))
-            }
+            other => return super::not_found("group", other, call),
         };
-        r.unwrap_or_else(|e| {
-            StateReturn::new(call.name.clone())
-                .fail(format!("An exception occurred in this state: {e}"))
-        })
+        super::or_exception(call, r)
     }
 }
 

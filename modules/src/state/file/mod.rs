@@ -87,8 +87,7 @@ impl StateModule for File {
             "serialize" => serialize::serialize(call),
             "recurse" => recurse::recurse(call),
             "accumulated" => accumulated::accumulated(call),
-            other => StateReturn::new(call.name.clone())
-                .fail(format!("State 'file.{other}' was not found in SLS")),
+            other => crate::state::not_found("file", other, call),
         }
     }
 
